@@ -1,0 +1,112 @@
+"""The scrapinghub article-extraction-benchmark metric, exactly as the bench README states it.
+
+Kept separate from the runner so the special cases can be unit-tested on their own: a metric that is off
+by one rule (say, averaging precision over pages with no prediction) moves F1 by more than most
+extraction changes we want to measure.
+
+1. Tokens are the matches of ``\\w+`` (Unicode), in order; nothing else is normalized.
+2. A text is the multiset of its 4-token shingles (fewer than four tokens: one shorter shingle; empty: none).
+3. Per page, TP/FP/FN are counted on the shingle multisets, then divided by their sum.
+4. Per-page precision/recall, with the special cases in :func:`page_precision` and :func:`page_recall`.
+5. Precision is the mean over pages with TP+FP > 0, recall over pages with TP+FN > 0; F1 of the two means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"\w+")
+SHINGLE_SIZE = 4
+
+
+def tokenize(text: str) -> list[str]:
+    """The ``\\w+`` matches, in order (Python's ``re`` is Unicode-aware on str)."""
+    return _TOKEN.findall(text)
+
+
+def shingles(text: str, size: int = SHINGLE_SIZE) -> Counter[tuple[str, ...]]:
+    """Multiset of consecutive ``size``-grams; a short text is one shorter shingle, an empty one none."""
+    tokens = tokenize(text)
+    if not tokens:
+        return Counter()
+    if len(tokens) < size:
+        return Counter([tuple(tokens)])
+    return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class PageCounts:
+    """Normalized TP/FP/FN of one page (they sum to 1, or are all 0 when both texts are empty)."""
+
+    tp: float
+    fp: float
+    fn: float
+
+    @property
+    def precision(self) -> float:
+        return page_precision(self.tp, self.fp, self.fn)
+
+    @property
+    def recall(self) -> float:
+        return page_recall(self.tp, self.fp, self.fn)
+
+    @property
+    def f1(self) -> float:
+        """Per-page F1, for ranking pages only: the benchmark's F1 is computed from the mean P and R."""
+        return f1(self.precision, self.recall)
+
+
+def page_counts(expected: str, predicted: str) -> PageCounts:
+    """Shingle TP/FP/FN of one page, divided by their sum so long pages weigh no more than short ones."""
+    true, pred = shingles(expected), shingles(predicted)
+    tp = sum(min(count, pred[s]) for s, count in true.items())
+    fp = sum(max(count - true[s], 0) for s, count in pred.items())
+    fn = sum(max(count - pred[s], 0) for s, count in true.items())
+    total = tp + fp + fn
+    if total == 0:
+        return PageCounts(0.0, 0.0, 0.0)
+    return PageCounts(tp / total, fp / total, fn / total)
+
+
+def page_precision(tp: float, fp: float, fn: float) -> float:
+    """TP/(TP+FP); 1 when nothing is wrong at all (FP = FN = 0); 0 when nothing was predicted right."""
+    if fp == 0 and fn == 0:
+        return 1.0
+    if tp == 0 and fp == 0:
+        return 0.0
+    return tp / (tp + fp)
+
+
+def page_recall(tp: float, fp: float, fn: float) -> float:
+    """TP/(TP+FN); 1 when nothing is wrong at all (FP = FN = 0); 0 when there was nothing to find."""
+    if fp == 0 and fn == 0:
+        return 1.0
+    if tp == 0 and fn == 0:
+        return 0.0
+    return tp / (tp + fn)
+
+
+def f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    precision: float
+    recall: float
+    f1: float
+    pages: int
+
+
+def summarize(pages: Iterable[PageCounts]) -> Summary:
+    """Mean precision over pages that predicted something, mean recall over pages that had something
+    to find, and the F1 of those two means (not the mean of per-page F1s), as the benchmark does."""
+    pages = list(pages)
+    precisions = [p.precision for p in pages if p.tp + p.fp > 0]
+    recalls = [p.recall for p in pages if p.tp + p.fn > 0]
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    return Summary(precision, recall, f1(precision, recall), len(pages))

@@ -1,0 +1,595 @@
+"""HTML to article fields and paragraphs, with trafilatura plus a structural post-filter.
+
+trafilatura does the hard part (main content, metadata). Around it, this module does four things that
+trafilatura's text output cannot, because they need the page's structure, at about the cost of one run:
+
+1. Before extraction, an article body split into several same-class containers (a layout that interleaves
+   ad rails with the text) is joined, since trafilatura only reads the first container.
+2. trafilatura runs in fast mode first; its full cascade (readability and jusText comparison) runs only
+   when the fast text is short, which is the only case where it changes the result.
+3. After extraction, each block of trafilatura's output tree (paragraph, heading, list item, table row) is
+   judged with what the text alone does not show: how much of it is link text (lists of related stories
+   are runs of links), where it sits (the headline and dateline come before the first real paragraph;
+   newsletter boxes and "You may also like" headers after the last) and its heading level.
+4. The kept blocks are serialized to text, one line per block, as trafilatura's own text output does.
+
+No rule here names a site, a language or a phrase: the second pass (config/boilerplate.yaml) is the place
+for phrases. Measured on the extraction benchmark with ``python -m bench.quality``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import trafilatura
+from lxml.etree import Element, XPath, strip_tags
+from lxml.html import HtmlElement
+from trafilatura.external import SANITIZED_XPATH
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import Document, Extractor
+from trafilatura.utils import load_html
+from trafilatura.xml import delete_element, xmltotxt
+from trafilatura.xpaths import BODY_XPATH
+
+# trafilatura logs every page it cannot use, and oddities inside pages, at WARNING/ERROR: in a long crawl
+# that is a line per page. We report rejections as typed values counted in the run's stats instead.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+
+@dataclass(slots=True)
+class ExtractedPage:
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    canonical_url: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+
+
+def _split_list(value: str | list[str] | None, separator: str) -> list[str]:
+    if not value:
+        return []
+    # trafilatura 2.3 gives tags as a list of raw <meta> values, each possibly "a, b, c"
+    values = value if isinstance(value, list) else [value]
+    items = [part for text in values for part in text.split(separator)]
+    out: list[str] = []
+    for item in items:
+        item = item.strip()
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def extract_html(html: str, extractor: Extractor) -> ExtractedPage | None:
+    """Run trafilatura (fast pass, full pass only when needed), then the structural post-filter.
+
+    Returns None when no main text is found. The extractor must keep links (``links=True``, set in
+    ``CleaningOptions``): link density is measured on trafilatura's output tree, and the links are stripped
+    again before the text is made.
+    """
+    tree = load_html(html)
+    if tree is None:
+        return None
+    join_split_body(tree)
+    document = _extract_document(tree, extractor)
+    if document is None or document.body is None:
+        return None
+    body = document.body
+    filter_blocks(body, document.title)
+    _strip_links(body)
+    text = xmltotxt(body, False)
+    paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
+    tags = _split_list(document.tags, ",") or _split_list(document.categories, ",")
+    return ExtractedPage(
+        title=(document.title or "").strip() or None,
+        authors=_split_list(document.author, ";"),
+        published=document.date or None,
+        sitename=(document.sitename or "").strip() or None,
+        description=(document.description or "").strip() or None,
+        tags=tags,
+        canonical_url=document.url if document.url and document.url != extractor.url else None,
+        paragraphs=paragraphs,
+    )
+
+
+def _strip_links(body: HtmlElement) -> None:
+    """Remove the link elements, keeping their text.
+
+    trafilatura's readability fallback, when it keeps links, starts a new paragraph at a link and loses the
+    space after it ("<p><ref>MacBook Pro</ref>was released"): a link that opens its paragraph and is glued
+    to an ASCII word gets that space back. Only there: inside a sentence a glued link is the page's own
+    markup ("<a>a</a>ttacking"), and CJK text has no spaces to lose."""
+    for ref in body.iter("ref"):
+        parent = ref.getparent()
+        opens = ref.getprevious() is None and parent is not None and not (parent.text or "").strip()
+        text = "".join(ref.itertext())
+        if opens and text and ref.tail and _ascii_alnum(text[-1]) and _ascii_alnum(ref.tail[0]):
+            ref.tail = " " + ref.tail
+    strip_tags(body, "ref")
+
+
+def _ascii_alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+# The fast pass (trafilatura's own extractor without the readability and jusText comparison) is kept when
+# its text is at least this long and at least this share of the page's paragraph text. Below either, the
+# comparison could pick a longer text, so the full pass runs (on about a fifth of news pages).
+FAST_MIN_CHARS = 2000
+FAST_MIN_PARAGRAPH_SHARE = 0.5
+_PAGE_PARAGRAPH_TEXT = XPath("//p//text()")
+# What makes trafilatura's comparison call jusText on an otherwise long extraction ("unclean" output).
+_UNCLEAN = XPath(SANITIZED_XPATH)
+
+
+def _extract_document(tree: HtmlElement, extractor: Extractor) -> Document | None:
+    """trafilatura's full cascade compares its extraction with readability and jusText on every page, which
+    costs about 40% of its time and changes the result only where its own text is short: on the benchmark
+    the fast pass gives the same text on 86 of 92 pages, and all 6 others have under 2000 characters.
+    So the fast pass runs first and the full one only when it could matter.
+
+    Both passes run without metadata and without the URL: with a URL (given, or found in the page's
+    canonical link by the metadata step) trafilatura rewrites every kept link's target to an absolute URL
+    (~5 ms a page), and we keep links only to measure link density. The metadata comes from the very
+    function trafilatura would call, once, on the untouched tree (``bare_extraction`` works on a copy).
+    """
+    text_only = copy.copy(extractor)
+    text_only.with_metadata = False
+    text_only.url = None
+    if extractor.fast:
+        document = trafilatura.bare_extraction(tree, options=text_only)
+    else:
+        fast = copy.copy(text_only)
+        fast.fast = True
+        document = trafilatura.bare_extraction(tree, options=fast)
+        if document is None or document.body is None or _needs_full_pass(document, tree):
+            rerun = trafilatura.bare_extraction(tree, options=text_only)
+            if rerun is not None and rerun.body is not None and rerun.text:
+                document = rerun
+    if document is None or document.body is None or not document.text:
+        return None
+    if extractor.with_metadata:
+        metadata = _metadata(tree, extractor)
+        metadata.body, metadata.text = document.body, document.text
+        return metadata
+    return document
+
+
+def _needs_full_pass(document: Document, tree: HtmlElement) -> bool:
+    length = len(document.text or "")
+    if length < FAST_MIN_CHARS or _UNCLEAN(document.body):
+        return True
+    page_chars = len(" ".join("".join(_PAGE_PARAGRAPH_TEXT(tree)).split()))
+    return length < FAST_MIN_PARAGRAPH_SHARE * page_chars
+
+
+def _metadata(tree: HtmlElement, extractor: Extractor) -> Document:
+    """What ``with_metadata=True`` gives: trafilatura's own metadata step, with the same arguments."""
+    return extract_metadata(tree, extractor.url, extractor.date_params, author_blacklist=extractor.author_blacklist)
+
+
+# --- 1. Split article bodies ------------------------------------------------------------------------------
+
+# trafilatura's first and most specific body selector ("article-body", "post-content", itemprop=articleBody
+# ...), as Python patterns read from its XPath: the XPath itself, run without its "[1]", costs a few ms per
+# page (its regular expressions are called back into Python once per element), this a fraction of one.
+_SELECTOR_SOURCE = BODY_XPATH[0].path
+_ID_TOKENS = re.search(r"re:test\(@id, '([^']+)'\)", _SELECTOR_SOURCE)
+_CLASS_TOKENS = re.search(r"re:test\(@class, '([^']+)'\)", _SELECTOR_SOURCE)
+_BODY_ID = re.compile(_ID_TOKENS.group(1)) if _ID_TOKENS else None
+_BODY_CLASS = re.compile(_CLASS_TOKENS.group(1)) if _CLASS_TOKENS else None
+_BODY_TAGS = ("article", "div", "main", "section")
+_PARAGRAPH_TEXT = XPath(".//p//text()")
+# A container with less paragraph text than this is a stub (an empty ad slot), not part of the story.
+_MIN_PART_CHARS = 200
+
+
+def _is_body_container(element: HtmlElement) -> bool:
+    """The conditions of trafilatura's first body selector (see above)."""
+    cls, ident = element.get("class"), element.get("id")
+    if cls in ("post", "entry") or element.get("itemprop") == "articleBody" or ident == "articleContent":
+        return True
+    return bool(
+        (ident and _BODY_ID is not None and _BODY_ID.search(ident))
+        or (cls and _BODY_CLASS is not None and _BODY_CLASS.search(cls))
+    )
+
+
+def join_split_body(tree: HtmlElement) -> None:
+    """Move the content of later same-class body containers into the first one.
+
+    Some layouts cut the article body into several containers with the same class, each followed by an ad
+    rail; trafilatura extracts the first and silently drops the rest (half an article). The parts are joined
+    only when they are siblings in reading order of one story: same tag, class and id, not nested, each with
+    real paragraph text, inside the same <article> (or none), and no <h1> between them (an <h1> starts
+    another story, as on pages that append the next article below).
+    """
+    if _BODY_ID is None or _BODY_CLASS is None:
+        return  # trafilatura changed its selector: do nothing rather than guess
+    first: HtmlElement | None = None
+    signature: tuple[str, str | None, str | None] | None = None
+    same: list[HtmlElement] = []
+    for element in tree.iter(_BODY_TAGS):
+        if first is None:
+            if _is_body_container(element):
+                first = element
+                signature = (element.tag, element.get("class"), element.get("id"))
+        elif (element.tag, element.get("class"), element.get("id")) == signature:
+            same.append(element)
+    if first is None or not same:
+        return
+    article = _closest(first, "article")
+    parts = [
+        element
+        for element in same
+        if _closest(element, "article") is article
+        and not _is_nested(first, element)
+        and len("".join(_PARAGRAPH_TEXT(element))) >= _MIN_PART_CHARS
+    ]
+    if not parts or len("".join(_PARAGRAPH_TEXT(first))) < _MIN_PART_CHARS:
+        return
+    if _has_h1_between(tree, first, parts[-1]):
+        return
+    for part in parts:
+        if part.text and part.text.strip():
+            paragraph = Element("p")
+            paragraph.text = part.text
+            first.append(paragraph)
+        for child in list(part):
+            first.append(child)  # moves it: the part is left empty, so nothing is read twice
+
+
+def _closest(element: HtmlElement, tag: str) -> HtmlElement | None:
+    return next(element.iterancestors(tag), None)
+
+
+def _is_nested(a: HtmlElement, b: HtmlElement) -> bool:
+    return any(x is a for x in b.iterancestors()) or any(x is b for x in a.iterancestors())
+
+
+def _has_h1_between(tree: HtmlElement, start: HtmlElement, end: HtmlElement) -> bool:
+    """An <h1> after the start of ``start`` and before the start of ``end``, in document order."""
+    inside = False
+    for element in tree.iter():
+        if element is start:
+            inside = True
+        elif element is end:
+            return False
+        elif inside and element.tag == "h1" and not any(x is start for x in element.iterancestors()):
+            return True
+    return False
+
+
+# --- 2. Block post-filter -----------------------------------------------------------------------------------
+
+# Blocks are the leaves of trafilatura's output tree that become one line of text each; containers are
+# walked through. An item holding a nested list stays one block.
+_BLOCK_TAGS = frozenset({"p", "head", "item", "row", "code"})
+_CONTAINER_TAGS = frozenset({"body", "list", "quote", "table", "div", "article", "section", "main"})
+_LOOSE_TEXT_CONTAINERS = frozenset({"body", "div", "article", "section", "main"})
+_BLOCKISH_TAGS = _BLOCK_TAGS | _CONTAINER_TAGS | {"quote"}
+
+# A block whose text is at least this share of link text reads as a link (a headline pointing elsewhere).
+LINK_DENSE = 0.8
+# This many link blocks in a row are a list of other stories, whatever their markup (p, li or h*).
+LINK_RUN = 3
+# Link blocks longer than this are not headlines (a paragraph that happens to be one long link).
+LINK_BLOCK_MAX_CHARS = 200
+# A paragraph shorter than this, before the first real one, is a kicker, dateline or title, not the story.
+BODY_PARAGRAPH_MIN_CHARS = 80
+# A standfirst right after the page's <h1> has at least this many words; shorter ones are section headings.
+STANDFIRST_MIN_WORDS = 6
+# A cluster of headlines has at most this many words outside its links (labels such as "[VIDEO]").
+CLUSTER_MAX_OWN_WORDS = 12
+# A list after the last paragraph whose items all point elsewhere is "more stories", even when only part of
+# each item is linked; each item needs a headline-sized link and this share of link text.
+TRAILING_LIST_MIN_ITEMS = 3
+TRAILING_LIST_LINK_SHARE = 0.3
+TRAILING_LIST_MAX_WORDS = 30
+# The title and dateline sit in the first few blocks; deeper than this, a short line is part of the story.
+LEAD_MAX_BLOCKS = 6
+# Share of a line's words found in the page title above which the line is the title again.
+TITLE_OVERLAP = 0.9
+# Short lines of this many words at most, with a date or time in them, at the edges: datelines.
+DATELINE_MAX_WORDS = 14
+# At the end, a line shorter than this without sentence punctuation is a label ("Comments", "Tags").
+TAIL_LABEL_MAX_CHARS = 20
+
+_WORD = re.compile(r"\w+")
+_ALNUM = re.compile(r"[^\W_]")
+_SENTENCE_END = re.compile(r"[.!?\u3002\uff01\uff1f\u2026][\"'\u201d\u2019\u00bb)\]]*$")
+_LABEL_THEN_LINK = re.compile(r"^\W*(\w+(?:[ \t'’-]+\w+){0,3})(?:\s*[:|\u2013\u2014>»]|\s+-)\s*(\S.*)$")
+_TIME_OR_NUMERIC_DATE = re.compile(
+    r"\b\d{1,2}:\d{2}\b"  # 11:28, 0:13
+    r"|\b\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}\b"  # 05/10/2018, 20.11.19
+    r"|\b(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}\b"  # 2019-11-20
+)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# With only a year in it (no time, no numeric date), a dateline is mostly numbers: "November 20, 2019".
+DATELINE_MIN_NUMBER_SHARE = 0.3
+
+
+@dataclass(slots=True)
+class _Block:
+    element: HtmlElement
+    text: str
+    link_chars: int
+    link_words: int
+    links: int
+    headline_links: int  # links of three words or more: headlines of other stories
+
+    @property
+    def chars(self) -> int:
+        return len(self.text.replace(" ", ""))
+
+    @property
+    def words(self) -> int:
+        return len(_WORD.findall(self.text))
+
+    @property
+    def link_share(self) -> float:
+        return self.link_chars / self.chars if self.chars else 0.0
+
+    @property
+    def is_heading(self) -> bool:
+        return self.element.tag == "head"
+
+
+def filter_blocks(body: HtmlElement, title: str | None) -> None:
+    """Delete the blocks judged to be page furniture from trafilatura's output tree, in place."""
+    _wrap_loose_text(body)
+    blocks = list(_blocks(body))
+    if not blocks:
+        return
+    drop = [False] * len(blocks)
+    _mark_link_lists(blocks, drop)
+    _mark_lead(blocks, drop, title)
+    _mark_tail(blocks, drop)
+    for block, dropped in zip(blocks, drop, strict=True):
+        if dropped:
+            delete_element(block.element, keep_tail=True)
+
+
+def _wrap_loose_text(container: HtmlElement) -> None:
+    """Text lying directly in a container (a fallback extractor's output, or what follows a heading), with
+    the inline elements around it, becomes a paragraph of its own, so it is judged like any line rather than
+    glued to whatever gets deleted before it. It is already a line of its own in the text output, so this
+    changes no kept text."""
+    run_text, run = container.text, []
+    container.text = None
+    for child in list(container):
+        if not isinstance(child.tag, str) or child.tag not in _BLOCKISH_TAGS:
+            run.append(child)  # inline (a link, a highlight, a line break): part of the loose text
+            continue
+        _wrap_run(container, child, run_text, run)
+        run_text, run = child.tail, []
+        child.tail = None
+        if child.tag in _LOOSE_TEXT_CONTAINERS:
+            _wrap_loose_text(child)
+    _wrap_run(container, None, run_text, run)
+
+
+def _wrap_run(container: HtmlElement, before: HtmlElement | None, text: str | None, run: list) -> None:
+    """Put loose text and its inline elements into a new <p> before ``before`` (at the end when None).
+    Whitespace alone is dropped (blocks are separated anyway) and empty inline elements stay put."""
+    if not (text and text.strip()) and not any(_has_text(element) for element in run):
+        return
+    paragraph = Element("p")
+    paragraph.text = text
+    for element in run:
+        paragraph.append(element)  # moves it, with its tail
+    if before is None:
+        container.append(paragraph)
+    else:
+        before.addprevious(paragraph)
+
+
+def _has_text(element: HtmlElement) -> bool:
+    own = "".join(element.itertext()) if isinstance(element.tag, str) else ""  # a comment's text is no text
+    return bool(own.strip() or (element.tail or "").strip())
+
+
+def _blocks(element: HtmlElement) -> Iterator[_Block]:
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        leaf_quote = child.tag == "quote" and not any(c.tag in _BLOCK_TAGS for c in child)
+        if child.tag in _BLOCK_TAGS or leaf_quote:
+            yield _make_block(child)
+        elif child.tag in _CONTAINER_TAGS:
+            yield from _blocks(child)
+
+
+def _make_block(element: HtmlElement) -> _Block:
+    link_chars = link_words = links = headline_links = 0
+    for ref in element.iter("ref"):
+        if next(ref.iterancestors("ref"), None) is not None:
+            continue  # nested in a counted link
+        ref_text = "".join(ref.itertext())
+        words = len(_WORD.findall(ref_text))
+        link_chars += len("".join(ref_text.split()))
+        link_words += words
+        links += 1
+        headline_links += words >= 3
+    text = " ".join("".join(element.itertext()).split())
+    return _Block(element, text, link_chars, link_words, links, headline_links)
+
+
+def _is_link_block(block: _Block) -> bool:
+    return block.chars > 0 and block.link_share >= LINK_DENSE and block.chars <= LINK_BLOCK_MAX_CHARS
+
+
+def _is_labelled_link(block: _Block) -> bool:
+    """ "Related: <a>Other story</a>", "READ MORE - <a>...</a>": a short label, then one linked headline
+    (one link of three words or more covering the rest; not a list of handles or sources)."""
+    if block.words > 25 or block.links != 1 or block.headline_links != 1:
+        return False
+    match = _LABEL_THEN_LINK.match(block.text)
+    if match is None:
+        return False
+    rest_chars = len(match.group(2).replace(" ", ""))
+    return rest_chars > 0 and block.link_chars >= 0.9 * rest_chars
+
+
+def _is_headline_cluster(block: _Block) -> bool:
+    """Several headlines glued into one block ("Story A [VIDEO] | Story B [INSIGHT]"), with little text of
+    its own: a paragraph that merely cites two sources keeps more of its own words."""
+    own_words = block.words - block.link_words
+    return block.headline_links >= 2 and block.link_share >= LINK_DENSE and own_words <= CLUSTER_MAX_OWN_WORDS
+
+
+def _mark_link_lists(blocks: list[_Block], drop: list[bool]) -> None:
+    """Lists of links to other stories: link-only lists, runs of link blocks, labelled links, and the
+    heading that introduces any of them ("Don't miss", "Related posts")."""
+    link = [_is_link_block(b) and b.element.tag != "row" for b in blocks]
+    hit = [False] * len(blocks)
+    # a whole list (two items or more) made of links
+    # keyed by the element itself: an id() of a temporary lxml proxy can be reused by the next list's
+    by_list: dict[HtmlElement, list[int]] = {}
+    for index, block in enumerate(blocks):
+        parent = block.element.getparent()
+        if block.element.tag == "item" and parent is not None and parent.tag == "list":
+            by_list.setdefault(parent, []).append(index)
+    for indexes in by_list.values():
+        if len(indexes) >= 2 and all(link[i] for i in indexes):
+            for i in indexes:
+                hit[i] = True
+    # runs of link blocks, whatever their markup
+    start = 0
+    while start < len(blocks):
+        end = start
+        while end < len(blocks) and link[end]:
+            end += 1
+        if end - start >= LINK_RUN:
+            for i in range(start, end):
+                hit[i] = True
+        start = end + 1 if end == start else end
+    for index, block in enumerate(blocks):
+        if _is_headline_cluster(block):
+            hit[index] = True
+    # the header of a removed list goes with it
+    for index in range(1, len(blocks)):
+        if hit[index] and not hit[index - 1] and _is_header_like(blocks[index - 1]):
+            hit[index - 1] = True
+    # a single labelled link goes alone: what precedes it is the story's own
+    for index, block in enumerate(blocks):
+        drop[index] = drop[index] or hit[index] or _is_labelled_link(block)
+
+
+def _is_header_like(block: _Block) -> bool:
+    if block.is_heading and block.words <= 8:
+        return True
+    return 0 < block.words <= 6 and block.chars <= 40 and not _SENTENCE_END.search(block.text)
+
+
+def _is_body_paragraph(block: _Block) -> bool:
+    return block.element.tag in ("p", "item", "quote") and block.chars >= BODY_PARAGRAPH_MIN_CHARS
+
+
+def _is_line(block: _Block) -> bool:
+    """A paragraph or heading: the only blocks the lead and tail rules judge (never rows or list items,
+    whose short lines are data: results, ingredients, specifications)."""
+    return block.element.tag in ("p", "head")
+
+
+def _mark_lead(blocks: list[_Block], drop: list[bool], title: str | None) -> None:
+    """Before the first real paragraph: the page's <h1> (the headline, which is not body text), its
+    standfirst, a repeat of the page title, and datelines."""
+    title_words = {w.casefold() for w in _WORD.findall(title or "")}
+    after_h1 = False
+    for index, block in enumerate(blocks[:LEAD_MAX_BLOCKS]):
+        if _is_line(block) and _is_dateline(block):
+            drop[index] = True  # even when long enough to pass for a paragraph ("date - by X - tags: ...")
+            continue
+        if _is_body_paragraph(block):
+            return
+        if not _is_line(block):
+            after_h1 = False
+            continue
+        if block.is_heading and block.element.get("rend") == "h1":
+            drop[index] = True
+            after_h1 = True
+            continue
+        if after_h1 and block.is_heading and block.words >= STANDFIRST_MIN_WORDS:
+            drop[index] = True
+            after_h1 = False
+            continue
+        after_h1 = False
+        if _repeats_title(block, title_words):
+            drop[index] = True
+
+
+def _repeats_title(block: _Block, title_words: set[str]) -> bool:
+    words = [w.casefold() for w in _WORD.findall(block.text)]
+    if not words or not title_words:
+        return False
+    return sum(w in title_words for w in words) / len(words) >= TITLE_OVERLAP
+
+
+def _is_dateline(block: _Block) -> bool:
+    """A short line that is mostly a date or time ("November 20, 2019 - 11:28", "Updated at 1:23 p.m.")."""
+    words = _WORD.findall(block.text)
+    if not 0 < len(words) <= DATELINE_MAX_WORDS:
+        return False
+    if _TIME_OR_NUMERIC_DATE.search(block.text):
+        return True
+    if not _YEAR.search(block.text):
+        return False
+    return sum(w.isdigit() for w in words) / len(words) >= DATELINE_MIN_NUMBER_SHARE
+
+
+def _mark_tail(blocks: list[_Block], drop: list[bool]) -> None:
+    """After the last real paragraph: datelines, a final list whose every item links elsewhere, and, peeled
+    from the end, headings and one- or two-word labels with nothing after them (a newsletter box's title,
+    "Comments", "Tags"). Separator lines ("___") stay: they are in the benchmark's reference texts."""
+    _mark_trailing_link_list(blocks, drop)
+    last_body = max((i for i, b in enumerate(blocks) if _is_body_paragraph(b) and not drop[i]), default=-1)
+    if last_body < 0:
+        return
+    for index in range(last_body + 1, len(blocks)):
+        if _is_line(blocks[index]) and _is_dateline(blocks[index]):
+            drop[index] = True
+    index = len(blocks) - 1
+    while index > last_body:
+        block = blocks[index]
+        if drop[index] or not block.text:
+            index -= 1
+            continue
+        label = block.element.tag == "p" and block.words <= 2 and block.chars <= TAIL_LABEL_MAX_CHARS
+        if block.is_heading or (label and not _SENTENCE_END.search(block.text)):
+            drop[index] = True
+            index -= 1
+            continue
+        break
+
+
+def _mark_trailing_link_list(blocks: list[_Block], drop: list[bool]) -> None:
+    """The list that ends the document, after the last paragraph of prose, when every item is short and
+    carries a headline link ("More great stories": only part of each item may be linked)."""
+    prose = [i for i, b in enumerate(blocks) if b.element.tag == "p" and _is_body_paragraph(b)]
+    last_prose = prose[-1] if prose else -1
+    index = len(blocks) - 1
+    while index > last_prose and (drop[index] or blocks[index].element.tag != "item"):
+        if not drop[index] and blocks[index].text:
+            return  # something else ends the document
+        index -= 1
+    if index <= last_prose:
+        return
+    parent = blocks[index].element.getparent()
+    items = [i for i in range(last_prose + 1, index + 1) if blocks[i].element.getparent() is parent]
+    if len(items) < TRAILING_LIST_MIN_ITEMS:
+        return
+    if all(
+        blocks[i].headline_links
+        and blocks[i].link_share >= TRAILING_LIST_LINK_SHARE
+        and blocks[i].words <= TRAILING_LIST_MAX_WORDS
+        for i in items
+    ):
+        for i in items:
+            drop[i] = True

@@ -1,0 +1,134 @@
+"""Cleaning options: built once from ``config/presswash.yaml``, frozen, passed down to every stage.
+
+Like trafilatura's ``Extractor``, one object carries every setting, so a worker process builds it once
+and no stage reads configuration on its own.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from trafilatura.settings import Extractor
+
+from cleaners.boilerplate import BoilerplateRules
+from cleaners.config import load_yaml, validate
+from cleaners.dedup import DedupSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "presswash.yaml"
+
+
+class CleaningSettings(BaseModel):
+    """The ``cleaning:`` section of config/presswash.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+    boilerplate: str = "boilerplate.yaml"
+    min_words: int = Field(default=25, ge=0)
+    languages: list[str] = Field(default_factory=list)
+    favor_precision: bool = True
+    include_tables: bool = True
+    max_bytes: int = Field(default=16_000_000, ge=1024)
+    language_sample_chars: int = Field(default=2000, ge=100)
+    language_min_chars: int = Field(default=80, ge=0)
+    language_seed: int = 0
+    language_backend: Literal["auto", "langdetect", "langdetect-rs"] = "auto"
+    fix_mojibake: bool = True
+
+
+class PresswashConfig(BaseModel):
+    """The whole of config/presswash.yaml. The recurring-crawl sections (state, archive, scheduler) are
+    validated by crawler.state.load_recurring_settings and ``scale`` by crawler.redis_mode, which know
+    them; here they are only allowed."""
+
+    model_config = ConfigDict(extra="forbid")
+    cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
+    state: dict[str, Any] = Field(default_factory=dict)
+    archive: dict[str, Any] = Field(default_factory=dict)
+    scheduler: dict[str, Any] = Field(default_factory=dict)
+    # Validated by crawler.redis_mode.load_scale_settings (the cleaning core knows nothing of Redis).
+    scale: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CleaningOptions:
+    """Everything the core needs, immutable. ``extractor`` is trafilatura's options object, built once."""
+
+    rules: BoilerplateRules
+    min_words: int = 25
+    languages: frozenset[str] = frozenset()
+    favor_precision: bool = True
+    include_tables: bool = True
+    max_bytes: int = 16_000_000
+    language_sample_chars: int = 2000
+    language_min_chars: int = 80
+    language_seed: int = 0
+    language_backend: str = "auto"
+    fix_mojibake: bool = True
+    config_path: str | None = None
+    extractor: Extractor = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        extractor = Extractor(
+            output_format="python",  # bare_extraction fills Document.text only in "python" format
+            precision=self.favor_precision,
+            comments=False,
+            tables=self.include_tables,
+            dedup=False,  # our own dedup stage decides; trafilatura's cache would depend on input order
+            with_metadata=True,
+            # kept in the output tree so cleaners/extract.py can measure each block's link density (lists
+            # of related stories); it strips them before making the text
+            links=True,
+        )
+        object.__setattr__(self, "extractor", extractor)
+
+    def extractor_for(self, url: str | None, fetched_at: datetime | None) -> Extractor:
+        """A shallow copy carrying this document's URL and latest possible date.
+
+        trafilatura ignores ``url=`` when ``options=`` is given, so the URL must live in the Extractor;
+        ``max_date`` makes a date after the fetch impossible at the source.
+        """
+        extractor = copy.copy(self.extractor)
+        extractor.url = url
+        extractor.source = url
+        max_date = (fetched_at or datetime.now().astimezone()).strftime("%Y-%m-%d")
+        extractor.date_params = {"original_date": True, "extensive_search": True, "max_date": max_date}
+        return extractor
+
+    def replace(self, **changes: object) -> CleaningOptions:
+        """A copy with some settings changed (e.g. a site's own min_words or languages)."""
+        values = {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name != "extractor" and self.__dataclass_fields__[name].init
+        }
+        values.update(changes)
+        if "languages" in changes:
+            values["languages"] = frozenset(changes["languages"] or ())  # type: ignore[arg-type]
+        return CleaningOptions(**values)  # type: ignore[arg-type]
+
+
+def load_options(config_path: str | Path | None = None) -> CleaningOptions:
+    """Build the options from a presswash.yaml (the project's own by default)."""
+    path = Path(config_path) if config_path else DEFAULT_CONFIG
+    settings = validate(PresswashConfig, load_yaml(path), path).cleaning
+    rules_path = (path.parent / settings.boilerplate).resolve()
+    return CleaningOptions(
+        rules=BoilerplateRules.load(rules_path),
+        min_words=settings.min_words,
+        languages=frozenset(code.lower() for code in settings.languages),
+        favor_precision=settings.favor_precision,
+        include_tables=settings.include_tables,
+        max_bytes=settings.max_bytes,
+        language_sample_chars=settings.language_sample_chars,
+        language_min_chars=settings.language_min_chars,
+        language_seed=settings.language_seed,
+        language_backend=settings.language_backend,
+        fix_mojibake=settings.fix_mojibake,
+        config_path=str(path.resolve()),
+    )

@@ -1,0 +1,64 @@
+"""Text normalization shared by rule matching, hashing and deduplication.
+
+Rules match on a normalized form (so a non-breaking space or a curly apostrophe does not defeat a
+pattern) while the output keeps the original characters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+_PUNCT_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u200b": "",
+        "\u200c": "",
+        "\u200d": "",
+        "\ufeff": "",
+        "\u00ad": "",
+    }
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC, typographic punctuation folded to ASCII, casefolded, whitespace collapsed and stripped."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP).casefold()
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def content_hash(paragraphs: list[str]) -> str:
+    """sha256 of the normalized text: equal for the same article whatever its whitespace or quotes."""
+    return hashlib.sha256(normalize("\n".join(paragraphs)).encode("utf-8")).hexdigest()
+
+
+def stable_id(key: str) -> str:
+    """A short, stable id (128 bits of blake2b): same key, same id, on every machine and run."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()

@@ -1,0 +1,53 @@
+"""Process-pool entry points: each worker builds its CleaningOptions once, then cleans many documents.
+
+trafilatura and langdetect are CPU-bound and hold the GIL, so both the crawl and `presswash clean` run
+them in a ``ProcessPoolExecutor`` with :func:`init_worker` as initializer. Only picklable values cross
+the process boundary: a config path in, RawDocument in, Article/Rejected out.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from cleaners.article import CleanResult
+from cleaners.core import clean
+from cleaners.document import RawDocument
+from cleaners.options import CleaningOptions, load_options
+
+_options: CleaningOptions | None = None
+
+
+def init_worker(config_path: str | None) -> None:
+    """Pool initializer: load rules, trafilatura settings and langdetect profiles once per process."""
+    global _options
+    _options = load_options(config_path)
+    _overridden.cache_clear()
+    from cleaners.language import warm_up
+
+    warm_up(_options.language_seed, _options.language_backend)
+
+
+@lru_cache(maxsize=64)
+def _overridden(overrides: tuple[tuple[str, Any], ...]) -> CleaningOptions:
+    assert _options is not None
+    return _options.replace(**dict(overrides)) if overrides else _options
+
+
+def clean_in_worker(raw: RawDocument, overrides: tuple[tuple[str, Any], ...] = ()) -> CleanResult:
+    """Clean one document with the worker's options, optionally with per-site overrides
+    (e.g. ``(("min_words", 50), ("languages", ("de",)))``), each built once and cached."""
+    if _options is None:
+        init_worker(None)
+    return clean(raw, _overridden(overrides))
+
+
+def clean_file_in_worker(path: str, overrides: tuple[tuple[str, Any], ...] = ()) -> CleanResult:
+    """Read (and gunzip) a file in the worker, so the parent only hands out paths."""
+    from cleaners.sources import read_file
+
+    if _options is None:
+        init_worker(None)
+    options = _overridden(overrides)
+    raw = read_file(path, options.max_bytes)
+    return raw if not isinstance(raw, RawDocument) else clean(raw, options)

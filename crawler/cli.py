@@ -1,0 +1,132 @@
+"""The ``presswash`` command. Thin: argument parsing and exit codes; the work lives in cleaners/ and crawler/."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from cleaners.config import ConfigError
+
+EXIT_OK = 0
+EXIT_INPUT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _clean_command(args: argparse.Namespace) -> int:
+    from cleaners.batch import clean_inputs
+
+    output = args.output
+    stats_path = args.stats or (f"{output}.stats.json" if output and output != "-" else None)
+    progress = not args.quiet and sys.stderr.isatty()
+    dedup = None
+    if args.dedup:
+        from crawler.state import load_recurring_settings
+
+        dedup = load_recurring_settings(args.config).dedup
+    stats = clean_inputs(
+        args.paths,
+        output=None if output in (None, "-") else output,
+        workers=args.workers,
+        config_path=args.config,
+        progress=progress,
+        dedup=dedup,
+    )
+    if stats_path:
+        stats.write_json(stats_path)
+    stats.print_summary()
+    for reason, examples in stats.examples.items():
+        if reason in stats.failed:
+            for example in examples:
+                print(f"presswash: failed: {example['source']}: {example['detail']}", file=sys.stderr)
+    return EXIT_INPUT_FAILED if stats.total_failed else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="presswash", description="presswash: news scraper and boilerplate cleaner.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    clean = commands.add_parser(
+        "clean",
+        help="clean local files (HTML, text dumps, .gz, WARC) into JSON lines",
+        description="Clean local raw files into one JSON line per article.",
+    )
+    clean.add_argument("paths", nargs="+", help="files, directories (recursive), globs, or - for stdin")
+    clean.add_argument("-o", "--output", help="JSON-lines file to append to (default: stdout)")
+    clean.add_argument("--stats", help="where to write the run's stats JSON (default: OUTPUT.stats.json)")
+    clean.add_argument("--config", help="presswash.yaml to use (default: config/presswash.yaml)")
+    clean.add_argument("--workers", type=int, default=2, help="worker processes (default: 2; 1 = no pool)")
+    clean.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    clean.add_argument(
+        "--dedup",
+        action="store_true",
+        help="drop duplicates within this run (URL, content, near: the dedup section of presswash.yaml) and "
+        "number updates of the same URL as versions, as a crawl does",
+    )
+    clean.set_defaults(handler=_clean_command)
+
+    from crawler.crawl import add_crawl_arguments, crawl_command
+    from crawler.runlog import add_runs_arguments, runs_command
+    from crawler.scheduler import add_schedule_arguments, schedule_command
+
+    crawl = commands.add_parser(
+        "crawl",
+        help="crawl the sites of config/sites.yaml into output/<site>/<date>.jsonl",
+        description="Crawl several sites in one process (Scrapy), cleaning every article page.",
+    )
+    add_crawl_arguments(crawl)
+    crawl.set_defaults(handler=crawl_command)
+    schedule = commands.add_parser(
+        "schedule",
+        help="run each site's crawl at its cron schedule (long-running)",
+        description="Run each site's crawl at the cron `schedule` of config/sites.yaml, one subprocess per run.",
+    )
+    add_schedule_arguments(schedule)
+    schedule.set_defaults(handler=schedule_command)
+    runs = commands.add_parser("runs", help="list past runs from the run log")
+    add_runs_arguments(runs)
+    runs.set_defaults(handler=runs_command)
+
+    from crawler.postgres import add_load_arguments, load_command
+    from crawler.redis_mode import add_seed_arguments, seed_command
+
+    seed = commands.add_parser(
+        "seed",
+        help="queue a site's feeds, sitemaps and start URLs in Redis (shared crawl)",
+        description="Queue each site's entry points in Redis; `presswash crawl --site NAME` processes, on any "
+        "machine, then crawl it together (docs/scaling.md).",
+    )
+    add_seed_arguments(seed)
+    seed.set_defaults(handler=seed_command)
+    load = commands.add_parser(
+        "load",
+        help="load JSON lines into PostgreSQL, idempotently",
+        description="Upsert the articles of JSON-lines files into PostgreSQL; loading twice changes nothing.",
+    )
+    add_load_arguments(load)
+    load.set_defaults(handler=load_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args))
+    except ConfigError as exc:
+        print(f"presswash: config error:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("presswash: interrupted; every line written so far is whole", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

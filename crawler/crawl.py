@@ -1,0 +1,221 @@
+"""`presswash crawl`: several sites in one Scrapy process, one crawler (NewsSpider) per site.
+
+The config is validated before anything starts (exit status 2 with the file and key path), so a typo
+never becomes a crawl that "succeeds" with nothing. Every site's crawler shares the process's reactor
+and one cleaning pool. ``python -m crawler.crawl`` runs the same command without the CLI wrapper.
+
+Every site crawled is locked first (crawler.runlog.SiteLock, beside the state file): a second crawl of
+a site that is being crawled, by hand, by cron or by ``presswash schedule``, exits at once with 75.
+In a shared crawl (a Redis URL: docs/scaling.md) the lock is under the output directory, so any number
+of processes with their own output directories crawl one site together, taking work from its queue.
+
+Exit status: 0 when every site finished and accounted for every article URL; 1 when a crawl did not
+start or finish, lost track of a URL, or the cleaner or a callback crashed; 2 for a config error;
+75 when a site is being crawled by another process. Fetch failures (404, timeouts) are normal on the
+web: they are counted, not fatal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cleaners.config import ConfigError
+from cleaners.options import load_options
+from crawler.redis_mode import crawl_overrides, load_scale_settings
+from crawler.runlog import EXIT_LOCKED, RUN_ID_ENV, SiteBusy, hold_site_locks, lock_dir_for
+from crawler.sites import load_sites
+from crawler.state import load_recurring_settings, open_state_store, state_location
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+_OK_FINISH = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
+_CRASH_REASONS = ("internal_error", "pipeline_error", "spider_error")
+
+
+def build_settings(overrides: dict[str, Any] | None = None) -> Any:
+    """crawler.settings at project priority, then overrides at command-line priority.
+
+    Built from the module rather than scrapy.cfg so the command works from any directory.
+    """
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(
+    config_path: str | None,
+    sites: list[str] | None,
+    output_dir: str | None,
+    settings_overrides: dict[str, Any] | None = None,
+) -> int:
+    """Crawl the named sites (every enabled site when None) in one CrawlerProcess; return an exit status.
+
+    Must be called once per process: Scrapy's reactor cannot be restarted.
+    """
+    overrides = dict(settings_overrides or {})
+    if output_dir:
+        overrides["PRESSWASH_OUTPUT_DIR"] = output_dir
+    out = Path(overrides.get("PRESSWASH_OUTPUT_DIR") or build_settings().get("PRESSWASH_OUTPUT_DIR"))
+    try:
+        loaded = load_sites(config_path or overrides.get("PRESSWASH_SITES_CONFIG"))
+        selected = loaded.select(sites)
+        load_options(overrides.get("PRESSWASH_CONFIG"))  # a broken presswash.yaml stops us here too
+        recurring = load_recurring_settings(overrides.get("PRESSWASH_CONFIG"))
+        # Scale-out (docs/scaling.md): scale: of presswash.yaml and $PRESSWASH_REDIS_URL/_POSTGRES_DSN, under
+        # whatever --set gave. With a Redis URL the state is shared too, unless a location was given.
+        scale = load_scale_settings(overrides.get("PRESSWASH_CONFIG"))
+        for key, value in crawl_overrides(scale).items():
+            overrides.setdefault(key, value)
+        location = str(
+            overrides.get("PRESSWASH_STATE_PATH")
+            or state_location(
+                out,
+                recurring.state,
+                redis_url=overrides.get("PRESSWASH_REDIS_URL"),
+                redis_prefix=overrides.get("PRESSWASH_REDIS_PREFIX") or scale.redis_prefix,
+            )
+        )
+        open_state_store(location).close()  # an unusable or too new state (or Redis down) stops us before any fetch
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    if not selected:
+        print(f"{loaded.path}: no enabled site to crawl (sites: {', '.join(loaded.names)})", file=sys.stderr)
+        return EXIT_CONFIG
+
+    from crawler.spiders.news import run_identity
+
+    run_id, run_date = run_identity()
+    overrides.setdefault("PRESSWASH_RUN_ID", os.environ.get(RUN_ID_ENV) or run_id)
+    overrides.setdefault("PRESSWASH_RUN_DATE", run_date)
+    overrides["PRESSWASH_SITES_CONFIG"] = str(loaded.path)
+    overrides["PRESSWASH_STATE_PATH"] = location
+    overrides["PRESSWASH_SITE_LOCKED"] = True  # taken below, for every site, before Scrapy starts
+    settings = build_settings(overrides)
+    names = [site.name for site in selected]
+    try:
+        with hold_site_locks(lock_dir_for(location, out), names):
+            started = _crawl_sites(settings, names, str(loaded.path))
+    except SiteBusy as exc:
+        print(f"presswash: {exc}; not started", file=sys.stderr)
+        return EXIT_LOCKED
+
+    status = EXIT_OK
+    for name, crawler, errors in started:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        line, ok = _summary(name, stats, errors, out / name / f"{settings.get('PRESSWASH_RUN_DATE')}.jsonl")
+        print(line, file=sys.stderr)
+        if not ok:
+            status = EXIT_FAILED
+    return status
+
+
+def _crawl_sites(settings: Any, names: list[str], config: str) -> list[tuple[str, Any, list[BaseException]]]:
+    """One NewsSpider crawler per site in one CrawlerProcess; returns (site, crawler, start errors)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.news import NewsSpider
+
+    process = CrawlerProcess(settings)
+    started: list[tuple[str, Any, list[BaseException]]] = []
+    for name in names:
+        crawler = process.create_crawler(NewsSpider)
+        errors: list[BaseException] = []
+        deferred = process.crawl(crawler, site=name, config=config)
+        deferred.addErrback(lambda failure, errors=errors: errors.append(failure.value))
+        started.append((name, crawler, errors))
+    process.start()
+    return started
+
+
+def _summary(site: str, stats: dict[str, Any], errors: list[BaseException], output: Path) -> tuple[str, bool]:
+    """One line per site for the terminal, and whether the site's crawl counts as a success."""
+    if errors:
+        return f"presswash: {site}: crawl did not run: {type(errors[0]).__name__}: {errors[0]}", False
+    rejected = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("presswash/rejected/")}
+    failed = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("presswash/failed/")}
+    finish = stats.get("finish_reason", "unknown")
+    parts = [
+        f"read {stats.get('presswash/read', 0)}",
+        f"written {stats.get('presswash/written', 0)}",
+        f"rejected {sum(rejected.values())}" + _detail(rejected),
+        f"failed {sum(failed.values())}" + _detail(failed),
+    ]
+    known = sum(v for k, v in stats.items() if k.startswith("presswash/entries/") and k.endswith("/known"))
+    unchanged = known + stats.get("presswash/skipped/known", 0)
+    if unchanged or stats.get("presswash/skipped/not_modified"):
+        not_modified = stats.get("presswash/skipped/not_modified", 0)
+        parts.append(f"already known {unchanged} (entries not fetched again), not modified {not_modified}")
+    ok = finish in _OK_FINISH and bool(stats.get("presswash/accounted", False))
+    ok = ok and not any(failed.get(reason) for reason in _CRASH_REASONS)
+    where = f"articles in {output}" if output.exists() else "no article written"
+    line = f"presswash: {site}: {', '.join(parts)}; finish {finish}; {where}; stats {stats.get('presswash/stats_file')}"
+    if not stats.get("presswash/accounted", False):
+        line += "; NOT ALL URLS ACCOUNTED FOR"
+    return line, ok
+
+
+def _detail(counts: dict[str, int]) -> str:
+    return " (" + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + ")" if counts else ""
+
+
+# --- argparse glue for the `presswash` CLI -----------------------------------------------------------
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value
+
+
+def add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `presswash crawl` (the CLI module adds them to its sub-command)."""
+    parser.add_argument("--config", metavar="FILE", help="sites file (default: config/sites.yaml)")
+    parser.add_argument(
+        "--site", metavar="NAME", action="append", dest="sites", help="site to crawl (repeatable; default: all)"
+    )
+    parser.add_argument("--output", metavar="DIR", help="output directory (default: output)")
+    parser.add_argument("--clean-config", metavar="FILE", help="cleaning options (default: config/presswash.yaml)")
+    parser.add_argument("--contact-url", metavar="URL", help="contact URL put in the User-Agent")
+    parser.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        type=_key_value,
+        default=[],
+        help='a Scrapy setting, e.g. --set DOWNLOAD_TIMEOUT=10 or --set FEEDS=\'{"s3://b/%%(name)s.jl": '
+        '{"format": "jsonlines"}}\' (repeatable)',
+    )
+    parser.add_argument("--log-level", metavar="LEVEL", help="Scrapy's LOG_LEVEL (default: INFO)")
+
+
+def crawl_command(args: argparse.Namespace) -> int:
+    """Run `presswash crawl` from parsed arguments; returns the exit status."""
+    overrides: dict[str, Any] = dict(args.set)
+    if args.clean_config:
+        overrides["PRESSWASH_CONFIG"] = args.clean_config
+    if args.contact_url:
+        overrides["PRESSWASH_CONTACT_URL"] = args.contact_url
+    if args.log_level:
+        overrides["LOG_LEVEL"] = args.log_level.upper()
+    return run_crawl(args.config, args.sites, args.output, overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.crawl", description=__doc__.split("\n")[0])
+    add_crawl_arguments(parser)
+    return crawl_command(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    sys.exit(main())

@@ -1,0 +1,584 @@
+"""Run accounting: every fetched URL ends somewhere, and the run's stats say where.
+
+For article pages the rule is ``read == written + rejected + failed`` (cleaners.stats.RunStats, the same
+counters as `presswash clean`). Other fetches (feeds, sitemaps, robots.txt, section pages) and requests
+that never reached the network (robots.txt forbids, offsite, duplicates) are counted under their own keys.
+The spider reports what it decides through the :data:`url_outcome` signal; items report through Scrapy's
+item signals; errors through ``spider_error``. At the end the extension writes
+``<output>/<site>/runs/<run_id>.json`` and mirrors the totals into Scrapy's stats as ``presswash/...``.
+With ``PRESSWASH_URL_LEDGER`` on, each final outcome is also one line of ``<run_id>.urls.jsonl``.
+
+Two more extensions serve recurring crawls (docs/recurring.md): :class:`SiteGuard` (one run of a site at
+a time, and a JOBDIR that is either consistent or gone) and :class:`FetchStateRecorder` (the final outcome
+of every article URL into the state store, so the next run skips what it already has).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    DropItem,
+    IgnoreRequest,
+    NotConfigured,
+    ResponseDataLossError,
+)
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import error as twisted_error
+
+from cleaners.article import Rejected, RejectReason
+from cleaners.jsonl import JsonlWriter
+from cleaners.stats import RunStats
+from cleaners.urls import normalize_url
+from crawler.recurring import JobDir, SharedState, dedup_settings
+from crawler.runlog import hold_site_locks, lock_dir_for
+from crawler.state import FetchOutcome, FetchState, utc_iso
+from crawler.state_redis import SharedDedupIndex
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+#: Sent by the spider for every URL outcome it decides (kwargs: request, kind, outcome, reason, detail,
+#: status). ``outcome`` is one of: ``cleaning`` (an article handed to the pipelines, final outcome to
+#: follow from the item signals), ``ok``, ``rejected``, ``failed``, ``skipped`` (never fetched).
+url_outcome = object()
+
+KIND_META = "presswash_kind"
+SOURCE_META = "presswash_source"
+HINTS_META = "presswash_hints"
+#: On an article request the state store knows: fetch it again, conditionally (its lastmod changed).
+REFETCH_META = "presswash_refetch"
+ARTICLE = "article"
+#: IgnoreRequest message of crawler.middlewares.ConditionalGetMiddleware for a URL already in the state.
+KNOWN_MESSAGE = "presswash: known"
+
+
+class Rejection(DropItem):
+    """An article the cleaner (or the dedup stage) rejected: carries the Rejected value so the reason
+    reaches the stats, and for a duplicate the id of the article it duplicates."""
+
+    def __init__(self, rejected: Rejected, duplicate_of: str | None = None) -> None:
+        super().__init__(f"{rejected.reason.value}: {rejected.detail}")
+        self.rejected = rejected
+        self.duplicate_of = duplicate_of
+
+
+def classify_failure(failure: Failure) -> tuple[str, str, int | None]:
+    """(outcome, reason, HTTP status) for a request's errback: ``skipped`` when nothing was fetched
+    (robots.txt forbids, offsite), else ``failed`` with a short, stable reason for the stats keys."""
+    exc = failure.value
+    request: Request | None = getattr(failure, "request", None)
+    redirected = bool(request is not None and request.meta.get("redirect_urls"))
+    if isinstance(exc, HttpError):
+        return "failed", f"http_{exc.response.status}", exc.response.status
+    if isinstance(exc, IgnoreRequest):
+        message = str(exc)
+        if message == KNOWN_MESSAGE:
+            return "skipped", "known", None
+        if "robots.txt" in message:
+            return ("failed" if redirected else "skipped"), "robots_forbidden", None
+        if "offsite" in message:
+            return ("failed" if redirected else "skipped"), "offsite", None
+        if "redirections" in message:
+            return "failed", "redirect_limit", None
+        return "failed", "ignored", None
+    for types, reason in (
+        ((DownloadTimeoutError, twisted_error.TimeoutError, TimeoutError), "timeout"),
+        ((DownloadCancelledError,), "too_large_download"),
+        ((CannotResolveHostError, twisted_error.DNSLookupError), "dns_error"),
+        ((DownloadConnectionRefusedError, twisted_error.ConnectionRefusedError), "connection_refused"),
+        ((ResponseDataLossError,), "data_loss"),
+        ((DownloadFailedError, twisted_error.ConnectionLost, twisted_error.ConnectionDone), "connection_lost"),
+    ):
+        if isinstance(exc, types):
+            return "failed", reason, None
+    return "failed", _snake(type(exc).__name__), None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class RunAccounting:
+    """Counts every outcome into RunStats (articles) and counters (everything else); writes the stats."""
+
+    def __init__(
+        self,
+        *,
+        site: str,
+        run_id: str,
+        output_dir: str | Path,
+        ledger: bool = True,
+        stats: Any = None,
+    ) -> None:
+        self.site = site
+        self.run_id = run_id
+        self.runs_dir = Path(output_dir) / site / "runs"
+        self.stats = stats  # Scrapy's stats collector, or None in a unit test
+        self.run = RunStats()
+        self.fetched: Counter[str] = Counter()  # kind -> URLs fetched (or failed while fetching)
+        self.other: dict[str, Counter[str]] = defaultdict(Counter)  # kind -> outcome/reason -> count
+        self.skipped: Counter[str] = Counter()
+        self._ledger_enabled = ledger
+        self._ledger: JsonlWriter | None = None
+        self.stats_path = self.runs_dir / f"{run_id}.json"
+        self.ledger_path = self.runs_dir / f"{run_id}.urls.jsonl"
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        extension = cls(
+            site=settings.get("PRESSWASH_SITE") or "unnamed",
+            run_id=settings.get("PRESSWASH_RUN_ID") or "run",
+            output_dir=settings.get("PRESSWASH_OUTPUT_DIR") or "output",
+            ledger=settings.getbool("PRESSWASH_URL_LEDGER", True),
+            stats=crawler.stats,
+        )
+        extension.crawler = crawler
+        connect = crawler.signals.connect
+        connect(extension.spider_opened, signal=signals.spider_opened)
+        connect(extension.spider_closed, signal=signals.spider_closed)
+        connect(extension.on_url_outcome, signal=url_outcome)
+        connect(extension.item_scraped, signal=signals.item_scraped)
+        connect(extension.item_dropped, signal=signals.item_dropped)
+        connect(extension.item_error, signal=signals.item_error)
+        connect(extension.spider_error, signal=signals.spider_error)
+        connect(extension.request_dropped, signal=signals.request_dropped)
+        connect(extension.response_received, signal=signals.response_received)
+        return extension
+
+    # -- signal handlers --
+
+    def spider_opened(self) -> None:
+        if self._ledger_enabled:
+            self._ledger = JsonlWriter(self.ledger_path)
+
+    def on_url_outcome(
+        self,
+        request: Request,
+        kind: str,
+        outcome: str,
+        reason: str | None = None,
+        detail: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        if outcome == "skipped":
+            self.skipped[reason or "unknown"] += 1
+            self._inc(f"presswash/skipped/{reason}")
+            self._record(request, kind, outcome, reason, detail, status)
+            return
+        self.fetched[kind] += 1
+        if kind != ARTICLE:
+            key = outcome if outcome == "ok" else f"{outcome}/{reason}"
+            self.other[kind][key] += 1
+            self._inc(f"presswash/{kind}/{key}")
+            self._record(request, kind, outcome, reason, detail, status)
+            return
+        self.run.read += 1
+        if outcome == "cleaning":
+            return  # the item signals will say how it ended
+        bucket = self.run.failed if outcome == "failed" else self.run.rejected
+        bucket[reason or "unknown"] += 1
+        self._inc(f"presswash/{outcome}/{reason}")
+        if outcome == "failed":
+            examples = self.run.examples.setdefault(reason or "unknown", [])
+            if len(examples) < 20:
+                examples.append({"source": request.url, "detail": detail or ""})
+        self._record(request, kind, outcome, reason, detail, status)
+
+    def item_scraped(self, item: Any, response: Response) -> None:
+        self.run.count_written()
+        self._inc("presswash/written")
+        article_id = item.get("id") if isinstance(item, dict) else None
+        self._record(response.request, ARTICLE, "written", None, None, response.status, id=article_id)
+
+    def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
+        extra: dict[str, Any] = {}
+        if isinstance(exception, Rejection):
+            self.run.count_rejected(exception.rejected)
+            reason, detail = exception.rejected.reason.value, exception.rejected.detail
+            outcome = "failed" if exception.rejected.reason.is_failure else "rejected"
+            if exception.duplicate_of:
+                extra["duplicate_of"] = exception.duplicate_of
+        else:  # a DropItem from some other pipeline (a user's own filter, say)
+            reason, detail, outcome = "dropped", str(exception), "rejected"
+            self.run.rejected[reason] += 1
+            self._inc("presswash/rejected/dropped")
+        self._record(response.request, ARTICLE, outcome, reason, detail, response.status, **extra)
+
+    def item_error(self, item: Any, response: Response, failure: Failure) -> None:
+        self.run.failed["pipeline_error"] += 1
+        self._inc("presswash/failed/pipeline_error")
+        self._record(response.request, ARTICLE, "failed", "pipeline_error", str(failure.value), None)
+
+    def spider_error(self, failure: Failure, response: Response) -> None:
+        request = response.request
+        kind = request.meta.get(KIND_META, "page") if request is not None else "page"
+        self.on_url_outcome(request, kind, "failed", "spider_error", repr(failure.value), response.status)
+
+    def request_dropped(self, request: Request) -> None:
+        """The scheduler's duplicate filter refused a request: a redirect loop, or a redirect to a page
+        already fetched (requests we make ourselves are deduplicated before they are made)."""
+        kind = request.meta.get(KIND_META)
+        if kind is None:
+            return
+        redirects = request.meta.get("redirect_urls")
+        if redirects and request.url in redirects:
+            self._emit(request, kind, "failed", "redirect_loop", " -> ".join([*redirects, request.url]))
+        elif redirects:
+            outcome = "rejected" if kind == ARTICLE else "ok"
+            self._emit(request, kind, outcome, "duplicate", "redirects to a page already fetched")
+        else:
+            self._emit(request, kind, "skipped", "duplicate", None)
+
+    def _emit(self, request: Request, kind: str, outcome: str, reason: str, detail: str | None) -> None:
+        """As the spider reports outcomes: through the signal, so every listener (the fetch state
+        recorder too) hears it; straight to our own handler without a crawler (unit tests)."""
+        crawler = getattr(self, "crawler", None)
+        if crawler is None:
+            self.on_url_outcome(request, kind, outcome, reason, detail)
+            return
+        crawler.signals.send_catch_log(
+            url_outcome, request=request, kind=kind, outcome=outcome, reason=reason, detail=detail, status=None
+        )
+
+    def response_received(self, response: Response, request: Request) -> None:
+        """robots.txt fetched by Scrapy's RobotsTxtMiddleware: not our request, counted all the same."""
+        if request.meta.get("dont_obey_robotstxt") and KIND_META not in request.meta:
+            self.fetched["robots"] += 1
+            key = "ok" if response.status < 400 else f"http_{response.status}"
+            self.other["robots"][key] += 1
+            self._record(request, "robots", "ok", None, None, response.status)
+
+    def spider_closed(self, reason: str) -> None:
+        self.run.finish()
+        total_fetched = sum(self.fetched.values())
+        self.run.extra.update(
+            {
+                "site": self.site,
+                "run_id": self.run_id,
+                "finish_reason": reason,
+                "fetched": {**dict(sorted(self.fetched.items())), "total": total_fetched},
+                "other": {kind: dict(sorted(c.items())) for kind, c in sorted(self.other.items())},
+                "skipped": dict(sorted(self.skipped.items())),
+                "discovery": self._scrapy_stats("presswash/entries/", "presswash/links/"),
+                "duplicates": {
+                    key.rsplit("/", 1)[1]: value for key, value in self._scrapy_stats("presswash/duplicate/").items()
+                },
+                "scrapy": self._scrapy_summary(),
+                "ledger": str(self.ledger_path) if self._ledger_enabled else None,
+            }
+        )
+        # The PostgreSQL sink's counts (crawler.postgres; its pipeline has closed by now, last batch included).
+        postgres = {k.rsplit("/", 1)[1]: v for k, v in self._scrapy_stats("presswash/postgres/").items()}
+        if postgres:
+            self.run.extra["postgres"] = postgres
+        self._set("presswash/read", self.run.read)
+        self._set("presswash/written", self.run.written)
+        self._set("presswash/accounted", self.run.accounted)
+        self._set("presswash/stats_file", str(self.stats_path))
+        self.run.write_json(self.stats_path)
+        if self._ledger is not None:
+            self._ledger.close()
+        logger.info("%s [%s]; stats in %s", self.run.summary(), self.site, self.stats_path)
+        if not self.run.accounted:
+            logger.error(
+                "accounting mismatch for %s: read %d != written %d + rejected %d + failed %d",
+                self.site,
+                self.run.read,
+                self.run.written,
+                self.run.total_rejected,
+                self.run.total_failed,
+            )
+
+    # -- helpers --
+
+    def _record(
+        self,
+        request: Request | None,
+        kind: str,
+        outcome: str,
+        reason: str | None,
+        detail: str | None,
+        status: int | None,
+        **extra: Any,
+    ) -> None:
+        if self._ledger is None or request is None:
+            return
+        line: dict[str, Any] = {"url": request.url, "kind": kind, "outcome": outcome, **extra}
+        if reason:
+            line["reason"] = reason
+        if status is not None:
+            line["status"] = status
+        if detail:
+            line["detail"] = detail[:500]
+        redirects = request.meta.get("redirect_urls")
+        if redirects:
+            line["redirect_urls"] = list(redirects)
+        source = request.meta.get(SOURCE_META)
+        if source:
+            line["source"] = source
+        self._ledger.write(line)
+
+    def _inc(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key)
+
+    def _set(self, key: str, value: Any) -> None:
+        if self.stats is not None:
+            self.stats.set_value(key, value)
+
+    def _scrapy_stats(self, *prefixes: str) -> dict[str, Any]:
+        if self.stats is None:
+            return {}
+        return {
+            key: value
+            for key, value in sorted(self.stats.get_stats().items())
+            if any(key.startswith(p) for p in prefixes)
+        }
+
+    def _scrapy_summary(self) -> dict[str, Any]:
+        """The Scrapy stats a user reads first, JSON-safe (datetimes as ISO strings)."""
+        if self.stats is None:
+            return {}
+        keep = re.compile(
+            r"^(downloader/(request_count|response_count|response_status_count/\d+|exception_type_count/.*)"
+            r"|retry/.*|robotstxt/.*|offsite/.*|dupefilter/.*|elapsed_time_seconds|item_.*_count"
+            r"|response_received_count|start_time|finish_time|finish_reason|memusage/max)$"
+        )
+        out: dict[str, Any] = {}
+        for key, value in sorted(self.stats.get_stats().items()):
+            if keep.match(key):
+                out[key] = value.isoformat() if hasattr(value, "isoformat") else value
+        return out
+
+
+# --- recurring crawls ---------------------------------------------------------------------------------
+
+
+class SiteGuard:
+    """One run of a site at a time, and a JOBDIR that is either consistent or gone.
+
+    Built with the other extensions, after the spider has put its settings in place and before Scrapy's
+    scheduler opens the JOBDIR, which is the moment both must happen: the site lock first (so a second
+    crawl never touches the first one's JOBDIR), then :meth:`crawler.recurring.JobDir.open`. ``presswash
+    crawl`` takes the locks of all its sites itself before starting (``PRESSWASH_SITE_LOCKED``); the lock
+    here is for ``scrapy crawl news -a site=NAME``. After the engine stops, a finished run's JOBDIR is
+    removed (the next run starts afresh) and an interrupted run's is kept (the next run resumes it).
+    """
+
+    def __init__(self, *, site: str, lock_dir: str | Path | None = None, jobdir: str | Path | None = None) -> None:
+        self.site = site
+        self.lock_dir = Path(lock_dir) if lock_dir else None
+        self.jobdir = JobDir(jobdir) if jobdir else None
+        self.finish_reason: str | None = None
+        self._locks = ExitStack()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        state_path = settings.get("PRESSWASH_STATE_PATH")
+        lock_dir = None
+        if state_path and not settings.getbool("PRESSWASH_SITE_LOCKED"):
+            lock_dir = lock_dir_for(state_path, settings.get("PRESSWASH_OUTPUT_DIR") or "output")
+        guard = cls(site=settings.get("PRESSWASH_SITE") or "unnamed", lock_dir=lock_dir, jobdir=settings.get("JOBDIR"))
+        guard.open()
+        crawler.signals.connect(guard.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(guard.engine_stopped, signal=signals.engine_stopped)
+        return guard
+
+    def open(self) -> None:
+        """Lock (raises crawler.runlog.SiteBusy when another process crawls the site), then the JOBDIR."""
+        if self.lock_dir is not None:
+            self._locks.enter_context(hold_site_locks(self.lock_dir, [self.site]))
+        try:
+            if self.jobdir is not None:
+                self.jobdir.open()
+        except BaseException:
+            self._locks.close()
+            raise
+
+    def spider_closed(self, reason: str) -> None:
+        self.finish_reason = reason
+
+    def engine_stopped(self) -> None:
+        """Runs after every spider_closed handler (Scrapy's SpiderState has saved ``spider.state``)."""
+        if self.jobdir is not None:
+            self.jobdir.close(self.finish_reason)
+        self._locks.close()
+
+
+class FetchStateRecorder:
+    """Records the final outcome of every article URL in the state store (crawler.state.FetchState).
+
+    ``written``, ``duplicate`` and ``rejected`` (the cleaner's reasons, a redirect to a non-article or to a
+    page already fetched) from the item signals and the spider's outcomes; ``not_modified`` for a 304.
+    Each row keeps the server's ETag and Last-Modified (for the next conditional GET) and the feed or
+    sitemap ``lastmod`` (to know whether a later entry says the page changed). Failures (timeouts, 5xx,
+    a crash in the cleaner) record nothing, so the URL is simply tried again by the next run.
+
+    The row is keyed by the normalized URL that was requested and, after a redirect, by the final URL
+    too, so neither is fetched again. Recording comes after the JSON line is written (item_scraped): a
+    kill in between costs one refetch, which the dedup index then recognises as a url duplicate.
+    """
+
+    def __init__(self, *, state_path: str, site: str, dedup: Any = None) -> None:
+        self.state_path = state_path
+        self.site = site
+        self.dedup = dedup
+        self._shared: SharedState | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        state_path = settings.get("PRESSWASH_STATE_PATH")
+        if not state_path:
+            raise NotConfigured("PRESSWASH_STATE_PATH is not set (not a presswash NewsSpider crawl)")
+        recorder = cls(state_path=state_path, site=settings.get("PRESSWASH_SITE"), dedup=dedup_settings(settings))
+        connect = crawler.signals.connect
+        connect(recorder.spider_opened, signal=signals.spider_opened)
+        connect(recorder.spider_closed, signal=signals.spider_closed)
+        connect(recorder.item_scraped, signal=signals.item_scraped)
+        connect(recorder.item_dropped, signal=signals.item_dropped)
+        connect(recorder.on_url_outcome, signal=url_outcome)
+        return recorder
+
+    def spider_opened(self) -> None:
+        self._shared = SharedState.acquire(self.state_path, self.dedup)
+
+    def spider_closed(self) -> None:
+        if self._shared is not None:
+            self._shared.release()
+            self._shared = None
+
+    # -- signal handlers --
+
+    def item_scraped(self, item: Any, response: Response) -> None:
+        if not isinstance(item, dict) or "id" not in item:
+            return
+        self._put(
+            response.request,
+            "written",
+            fetched_at=item.get("fetched_at"),
+            response=response,
+            article_id=item.get("id"),
+            content_hash=item.get("content_hash"),
+            version=item.get("version"),
+        )
+
+    def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
+        if isinstance(exception, Rejection):
+            if exception.rejected.reason.is_failure:
+                return  # the cleaner crashed: try again next run
+            duplicate = exception.rejected.reason is RejectReason.DUPLICATE
+            if duplicate and self._only_in_flight_elsewhere(exception.duplicate_of):
+                return  # not final until the original is written: try again next run
+            outcome: FetchOutcome = "duplicate" if duplicate else "rejected"
+        else:
+            outcome = "rejected"
+        raw = getattr(item, "raw", None)
+        fetched_at = raw.fetched_at if raw is not None else item.get("fetched_at") if isinstance(item, dict) else None
+        self._put(response.request, outcome, fetched_at=fetched_at, response=response)
+
+    def on_url_outcome(
+        self,
+        request: Request,
+        kind: str,
+        outcome: str,
+        reason: str | None = None,
+        detail: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        """Outcomes the spider decides without an item: a 304, and redirects that end somewhere known."""
+        if kind != ARTICLE:
+            return
+        if outcome == "skipped" and reason == "not_modified":
+            self._put(request, "not_modified", status=status, keep_validators=True)
+        elif outcome == "rejected":  # redirected to a non-article, or to a page already fetched
+            self._put(request, "duplicate" if reason == "duplicate" else "rejected", status=status, aliases_only=True)
+        elif outcome == "skipped" and reason == "known" and request.meta.get("redirect_urls"):
+            self._put(request, "duplicate", status=status, aliases_only=True)  # an alias of a known URL
+
+    # -- helpers --
+
+    def _only_in_flight_elsewhere(self, original_id: str | None) -> bool:
+        """A duplicate of an article that another process of a shared crawl holds but has not recorded.
+
+        Usually it is written a moment later. But if that process was killed in between, its claim holds
+        until its heartbeat expires and the article is written by nobody: recording this copy as a
+        duplicate would make its URL known, and the article lost for good. Left unrecorded, the URL is
+        simply fetched again by a later round (then a plain duplicate, or the article itself)."""
+        if self._shared is None or not original_id or not isinstance(self._shared.index, SharedDedupIndex):
+            return False
+        return self._shared.store.get_article(original_id) is None
+
+    def _put(
+        self,
+        request: Request | None,
+        outcome: FetchOutcome,
+        *,
+        fetched_at: Any = None,
+        response: Response | None = None,
+        status: int | None = None,
+        keep_validators: bool = False,
+        aliases_only: bool = False,
+        **article: Any,
+    ) -> None:
+        if self._shared is None or request is None:
+            return
+        store = self._shared.store
+        hints = request.meta.get(HINTS_META) or {}
+        when = fetched_at if isinstance(fetched_at, str) else utc_iso(fetched_at or datetime.now(UTC))
+        fields: dict[str, Any] = {"outcome": outcome, "fetched_at": when, "site": self.site}
+        if hints.get("lastmod"):
+            fields["lastmod"] = hints["lastmod"]
+        if response is not None:
+            fields["status"] = response.status
+            if not keep_validators:
+                fields["etag"] = _header(response, b"ETag")
+                fields["last_modified"] = _header(response, b"Last-Modified")
+        elif status is not None:
+            fields["status"] = status
+        fields.update({k: v for k, v in article.items() if v is not None})
+        for url in _state_urls(request, response, aliases_only=aliases_only):
+            key = normalize_url(url)
+            old = store.get_fetch(key)
+            state = replace(old, url=url, **fields) if old else FetchState(url_key=key, url=url, **fields)
+            store.put_fetch(state)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _state_urls(request: Request, response: Response | None, *, aliases_only: bool = False) -> list[str]:
+    """The URLs a fetch state row is kept under: the one first requested, every redirect hop, and the
+    final one (unless ``aliases_only``: the final URL of a redirect to a known page has its own row)."""
+    hops = list(request.meta.get("redirect_urls") or [])
+    final = response.url if response is not None else request.url
+    urls = hops if aliases_only and hops else [*hops, request.url, final]
+    out: list[str] = []
+    for url in urls:
+        if url not in out:
+            out.append(url)
+    return out

@@ -1,0 +1,24 @@
+"""What the spider hands to the pipelines: the fetched page as a RawDocument, not yet cleaned.
+
+The CleanPipeline turns a PageItem into a plain dict (the Article's JSON form), so the JSON-lines writer
+and any Scrapy FEEDS exporter (S3, GCS, CSV...) see the same record without knowing our types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cleaners.document import RawDocument
+
+
+@dataclass(frozen=True, slots=True)
+class PageItem:
+    """An article page as fetched, plus the site's cleaning overrides (min_words, languages).
+
+    ``overrides`` travels with the item, not with the pipeline, because one pipeline (and one process
+    pool) serves every site of a multi-site run.
+    """
+
+    raw: RawDocument
+    overrides: tuple[tuple[str, Any], ...] = ()

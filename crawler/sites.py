@@ -1,0 +1,417 @@
+"""Site configuration (config/sites.yaml): models, validation and loading.
+
+A mistake in this file must stop the crawl before it starts, with a message that names the file and the
+key (``config/sites.yaml: sites[2].feeds[0]: not a URL``), never disable a component silently. So the
+models forbid unknown keys, URLs and regular expressions are checked here, and cross-field rules
+(relative URLs need a ``base_url``, names are unique) are reported with their key path too.
+
+String values may use ``${VAR}`` or ``${VAR:-default}``: the demo config takes the port of a local server
+from ``PRESSWASH_DEMO_URL`` this way, and a deployment can keep its contact URL out of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urljoin, urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from cleaners.config import ConfigError, load_yaml, validate
+from cleaners.options import PROJECT_ROOT
+
+DEFAULT_SITES_CONFIG = Path("config") / "sites.yaml"
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+# --- value checks ------------------------------------------------------------------------------------
+
+
+def _check_url(value: str) -> str:
+    """An absolute http(s) URL, or a path starting with '/' (resolved against the site's base_url)."""
+    value = value.strip()
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise PydanticCustomError("url", "not a URL (want http(s)://host/... or a /path with base_url)")
+    return value
+
+
+def _check_pattern(value: str) -> str:
+    """A regular expression that compiles and is not empty (an empty pattern would match every URL)."""
+    if not value:
+        raise PydanticCustomError("pattern", "empty pattern (it would match everything; write '.' if meant)")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise PydanticCustomError("pattern", "not a valid regular expression: {error}", {"error": str(exc)}) from None
+    return value
+
+
+def _check_language(value: str) -> str:
+    code = value.strip().lower()
+    if not _LANGUAGE.match(code):
+        raise PydanticCustomError("language", "not an ISO 639-1 language code such as 'en'")
+    return code
+
+
+def _check_domain(value: str) -> str:
+    domain = value.strip().lower().lstrip(".")
+    if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*(:\d+)?", domain):
+        raise PydanticCustomError("domain", "not a domain name such as 'example.com'")
+    return domain
+
+
+Url = Annotated[str, AfterValidator(_check_url)]
+Pattern = Annotated[str, AfterValidator(_check_pattern)]
+Language = Annotated[str, AfterValidator(_check_language)]
+Domain = Annotated[str, AfterValidator(_check_domain)]
+
+# --- cron --------------------------------------------------------------------------------------------
+
+_CRON_MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+_MONTHS = {
+    name: i
+    for i, name in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
+}
+_DAYS = {name: i for i, name in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
+# (name, low, high, names)
+_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    ("month", 1, 12, _MONTHS),
+    ("day of week", 0, 7, _DAYS),
+)
+
+
+def validate_cron(expression: str) -> str:
+    """Check a standard 5-field cron expression (or @daily-style macro); raise ValueError saying what is wrong.
+
+    Written here rather than pulled from a dependency: the scheduler may use any cron library, but the
+    config must be refused at load, with the field named, whatever runs it later.
+    """
+    expression = " ".join(expression.split())
+    fields = _CRON_MACROS.get(expression.lower(), expression).split(" ")
+    if len(fields) != 5:
+        raise ValueError(
+            f"cron expression needs 5 fields (minute hour day-of-month month day-of-week), got {len(fields)}"
+        )
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        for item in text.split(","):
+            _check_cron_item(item.lower(), name, low, high, names)
+    return expression
+
+
+def _check_cron_item(item: str, name: str, low: int, high: int, names: dict[str, int]) -> None:
+    def number(token: str) -> int:
+        if token in names:
+            return names[token]
+        if not token.isdigit():
+            raise ValueError(f"cron {name}: {token!r} is not a number")
+        value = int(token)
+        if not low <= value <= high:
+            raise ValueError(f"cron {name}: {value} out of range {low}-{high}")
+        return value
+
+    base, _, step = item.partition("/")
+    if step and (not step.isdigit() or int(step) == 0):
+        raise ValueError(f"cron {name}: bad step {step!r}")
+    if base == "*":
+        return
+    if "-" in base:
+        start, _, end = base.partition("-")
+        if number(start) > number(end):
+            raise ValueError(f"cron {name}: range {base!r} runs backwards")
+    else:
+        number(base)
+
+
+def _cron_validator(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return validate_cron(value)
+    except ValueError as exc:
+        raise PydanticCustomError("cron", "{error}", {"error": str(exc)}) from None
+
+
+# --- models ------------------------------------------------------------------------------------------
+
+
+class Politeness(BaseModel):
+    """Per-site overrides of the crawl's politeness settings (crawler/settings.py holds the defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    download_delay: float | None = Field(default=None, ge=0, le=300, description="DOWNLOAD_DELAY, seconds")
+    concurrency: int | None = Field(default=None, ge=1, le=64, description="CONCURRENT_REQUESTS_PER_DOMAIN")
+    autothrottle: bool | None = Field(default=None, description="AUTOTHROTTLE_ENABLED")
+    autothrottle_start_delay: float | None = Field(default=None, ge=0, le=300)
+    autothrottle_target_concurrency: float | None = Field(default=None, gt=0, le=64)
+    timeout: float | None = Field(default=None, gt=0, le=600, description="DOWNLOAD_TIMEOUT, seconds")
+    retry_times: int | None = Field(default=None, ge=0, le=10, description="RETRY_TIMES")
+    max_download_bytes: int | None = Field(default=None, ge=1024, description="DOWNLOAD_MAXSIZE")
+
+    def scrapy_settings(self) -> dict[str, Any]:
+        """The Scrapy settings these overrides stand for (only the ones given)."""
+        names = {
+            "download_delay": "DOWNLOAD_DELAY",
+            "concurrency": "CONCURRENT_REQUESTS_PER_DOMAIN",
+            "autothrottle": "AUTOTHROTTLE_ENABLED",
+            "autothrottle_start_delay": "AUTOTHROTTLE_START_DELAY",
+            "autothrottle_target_concurrency": "AUTOTHROTTLE_TARGET_CONCURRENCY",
+            "timeout": "DOWNLOAD_TIMEOUT",
+            "retry_times": "RETRY_TIMES",
+            "max_download_bytes": "DOWNLOAD_MAXSIZE",
+        }
+        return {names[key]: value for key, value in self.model_dump(exclude_none=True).items()}
+
+    def merged_over(self, defaults: Politeness) -> Politeness:
+        """This site's values where given, the file's defaults elsewhere."""
+        return Politeness(**{**defaults.model_dump(exclude_none=True), **self.model_dump(exclude_none=True)})
+
+
+class FollowRules(BaseModel):
+    """Link-following from ``start_urls``: which links to follow and how many hops away."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    allow: list[Pattern] = Field(default_factory=list, description="follow only URLs matching one of these")
+    deny: list[Pattern] = Field(default_factory=list, description="never follow URLs matching these")
+    max_depth: int = Field(default=1, ge=0, le=10, description="link hops from a start URL")
+    from_articles: bool = Field(default=False, description="also follow links found on article pages")
+
+
+class SiteDefaults(BaseModel):
+    """``defaults:`` applied to every site that does not set the key itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    languages: list[Language] | None = None
+    min_words: int | None = Field(default=None, ge=0)
+    max_age_days: float | None = Field(default=None, gt=0)
+    max_articles: int | None = Field(default=None, ge=1)
+    politeness: Politeness = Field(default_factory=Politeness)
+    schedule: Annotated[str | None, AfterValidator(_cron_validator)] = None
+
+
+class SiteConfig(BaseModel):
+    """One site to crawl. URLs may be relative ('/feeds/rss.xml') when ``base_url`` is given."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="also the output directory name")
+    enabled: bool = True
+    base_url: Url | None = None
+    allowed_domains: list[Domain] = Field(default_factory=list)
+    feeds: list[Url] = Field(default_factory=list, description="RSS or Atom feeds")
+    sitemaps: list[Url] = Field(default_factory=list, description="sitemaps, sitemap indexes, news sitemaps")
+    sitemaps_from_robots: bool = Field(default=False, description="also read Sitemap: lines of robots.txt")
+    sitemap_follow: list[Pattern] = Field(
+        default_factory=list, description="in a sitemap index, follow only child sitemaps matching these"
+    )
+    start_urls: list[Url] = Field(default_factory=list)
+    follow: FollowRules = Field(default_factory=FollowRules)
+    article_url: list[Pattern] = Field(min_length=1, description="a page is an article if its URL matches")
+    article_url_deny: list[Pattern] = Field(default_factory=list, description="...unless it matches these")
+    languages: list[Language] | None = Field(default=None, description="languages to keep; None: config")
+    min_words: int | None = Field(default=None, ge=0)
+    max_age_days: float | None = Field(
+        default=None, gt=0, description="skip feed/sitemap entries whose date is older than this"
+    )
+    max_articles: int | None = Field(default=None, ge=1, description="stop requesting articles after this")
+    politeness: Politeness = Field(default_factory=Politeness)
+    schedule: Annotated[str | None, AfterValidator(_cron_validator)] = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_base(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith("/"):
+            raise PydanticCustomError("url", "base_url must be an absolute http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_source(self) -> SiteConfig:
+        if not (self.feeds or self.sitemaps or self.sitemaps_from_robots or self.start_urls):
+            raise PydanticCustomError(
+                "no_source", "give at least one of feeds, sitemaps, sitemaps_from_robots, start_urls"
+            )
+        if self.sitemaps_from_robots and not (self.base_url or self.feeds or self.sitemaps or self.start_urls):
+            raise PydanticCustomError("no_source", "sitemaps_from_robots needs a base_url to find robots.txt")
+        return self
+
+    # -- derived values (the spider and the pipelines use these) --
+
+    def absolute(self, url: str) -> str:
+        return urljoin(self.base_url, url) if self.base_url and url.startswith("/") else url
+
+    @property
+    def feed_urls(self) -> list[str]:
+        return [self.absolute(u) for u in self.feeds]
+
+    @property
+    def sitemap_urls(self) -> list[str]:
+        return [self.absolute(u) for u in self.sitemaps]
+
+    @property
+    def start_page_urls(self) -> list[str]:
+        return [self.absolute(u) for u in self.start_urls]
+
+    @property
+    def robots_urls(self) -> list[str]:
+        """robots.txt of every host the site's entry points live on (for ``sitemaps_from_robots``)."""
+        hosts: dict[str, None] = {}
+        for url in [self.base_url or "", *self.feed_urls, *self.sitemap_urls, *self.start_page_urls]:
+            parts = urlsplit(url)
+            if parts.scheme and parts.netloc:
+                hosts[f"{parts.scheme}://{parts.netloc}/robots.txt"] = None
+        return list(hosts)
+
+    @property
+    def domains(self) -> list[str]:
+        """Domains the crawl may fetch from: the configured ones, else the hosts of every entry point."""
+        if self.allowed_domains:
+            return list(self.allowed_domains)
+        found: dict[str, None] = {}
+        for url in [self.base_url or "", *self.feed_urls, *self.sitemap_urls, *self.start_page_urls]:
+            host = urlsplit(url).hostname
+            if host:
+                found[host.lower()] = None
+        return list(found)
+
+    @cached_property
+    def cleaning_overrides(self) -> tuple[tuple[str, Any], ...]:
+        """What this site changes in the cleaning options, as the hashable tuple the worker caches on."""
+        overrides: list[tuple[str, Any]] = []
+        if self.min_words is not None:
+            overrides.append(("min_words", self.min_words))
+        if self.languages is not None:
+            overrides.append(("languages", tuple(self.languages)))
+        return tuple(overrides)
+
+    def with_defaults(self, defaults: SiteDefaults) -> SiteConfig:
+        """A copy where every key the site did not set takes the file's default."""
+        changes: dict[str, Any] = {}
+        for key in ("languages", "min_words", "max_age_days", "max_articles", "schedule"):
+            if key not in self.model_fields_set and getattr(defaults, key) is not None:
+                changes[key] = getattr(defaults, key)
+        changes["politeness"] = self.politeness.merged_over(defaults.politeness)
+        return self.model_copy(update=changes)
+
+
+class SitesFile(BaseModel):
+    """The whole file: ``sites:`` (a list) and optional ``defaults:``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    defaults: SiteDefaults = Field(default_factory=SiteDefaults)
+    sites: list[SiteConfig] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Sites:
+    """The loaded configuration: sites by name, defaults applied, plus where it came from."""
+
+    path: Path
+    sites: tuple[SiteConfig, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [site.name for site in self.sites]
+
+    def get(self, name: str) -> SiteConfig:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise ConfigError(f"{self.path}: no site named {name!r} (sites: {', '.join(self.names)})")
+
+    def select(self, names: Iterable[str] | None) -> list[SiteConfig]:
+        """The named sites (in the order given), or every enabled site when no name is given."""
+        wanted = list(names or [])
+        if not wanted:
+            return [site for site in self.sites if site.enabled]
+        return [self.get(name) for name in wanted]
+
+
+# --- loading -----------------------------------------------------------------------------------------
+
+
+def expand_env(data: Any, path: Path, location: str = "", environ: dict[str, str] | None = None) -> Any:
+    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string; an unset variable without default is an
+    error naming the key, so a typo in a variable name cannot turn into a request to a wrong host."""
+    env = os.environ if environ is None else environ
+    if isinstance(data, dict):
+        return {
+            key: expand_env(value, path, f"{location}.{key}" if location else str(key), env)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [expand_env(value, path, f"{location}[{i}]", env) for i, value in enumerate(data)]
+    if isinstance(data, str) and "${" in data:
+
+        def substitute(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            value = env.get(name)
+            if value:
+                return value
+            if default is not None:
+                return default
+            raise ConfigError(f"{path}: {location or '(top level)'}: environment variable {name} is not set")
+
+        return _ENV_REF.sub(substitute, data)
+    return data
+
+
+def _cross_checks(spec: SitesFile, path: Path) -> None:
+    """Rules pydantic cannot see one field at a time, reported with their key path all the same."""
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for index, site in enumerate(spec.sites):
+        where = f"{path}: sites[{index}]"
+        if site.name in seen:
+            problems.append(f"{where}.name: duplicate site name {site.name!r} (also sites[{seen[site.name]}])")
+        seen.setdefault(site.name, index)
+        if not site.base_url:
+            for key in ("feeds", "sitemaps", "start_urls"):
+                for position, url in enumerate(getattr(site, key)):
+                    if url.startswith("/"):
+                        problems.append(f"{where}.{key}[{position}]: relative URL {url!r} needs a base_url")
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def resolve_config_path(config_path: str | os.PathLike[str] | None) -> Path:
+    """The sites file as the user named it; the default is config/sites.yaml of the current directory,
+    else of the project (so `scrapy crawl` works from the project root as Scrapy users expect)."""
+    if config_path:
+        return Path(config_path)
+    if DEFAULT_SITES_CONFIG.exists():
+        return DEFAULT_SITES_CONFIG
+    return PROJECT_ROOT / DEFAULT_SITES_CONFIG
+
+
+def load_sites(config_path: str | os.PathLike[str] | None = None) -> Sites:
+    """Load, expand ``${VAR}``, validate and apply defaults. Raises ConfigError naming file and key path."""
+    path = resolve_config_path(config_path)
+    data = expand_env(load_yaml(path), path)
+    spec = validate(SitesFile, data, path)
+    _cross_checks(spec, path)
+    return Sites(path=path, sites=tuple(site.with_defaults(spec.defaults) for site in spec.sites))

@@ -1,0 +1,1 @@
+"""Spiders found by ``SPIDER_MODULES``: the generic ``news`` spider, driven by config/sites.yaml."""

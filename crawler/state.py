@@ -1,0 +1,597 @@
+"""Incremental crawl state, on local disk by default: what was fetched, written, deduplicated and run.
+
+One small interface (:class:`StateStore`) and two implementations: :class:`SqliteStateStore`, one SQLite
+file (``output/state.sqlite3`` by default), and ``crawler.state_redis.RedisStateStore`` for crawls spread
+over several machines (docs/scaling.md). Everything a crawl, the dedup index or the scheduler needs goes
+through the methods of the protocol, in plain values (dataclasses of strings and numbers), so the Redis
+store implements the same methods over hashes and sets and nothing else changes. :func:`open_state_store`
+picks the backend from the configured location.
+
+What is kept:
+
+- **fetches**: one row per normalized article URL that reached a final outcome (written, duplicate,
+  rejected, not_modified) with the HTTP validators (ETag, Last-Modified) and the feed/sitemap
+  ``lastmod``. A URL that failed (timeout, 5xx) has no row, so it is tried again next run. The spider
+  asks :func:`fetch_decision`; a downloader middleware asks :func:`conditional_headers`.
+- **articles, URL keys, content hashes, signatures, LSH buckets**: the dedup index (cleaners.dedup).
+- **runs**: the run log that ``presswash runs`` lists; **schedule marks**: the last tick per site, so a
+  run missed while the machine was off runs once at the scheduler's start.
+
+Concurrency: WAL mode, so a crawl writing and ``presswash runs`` reading never block each other; a busy
+timeout lets several crawl processes (one per site) and the scheduler write the same file in turn. Every
+write is one short ``BEGIN IMMEDIATE`` transaction. One connection per store object, guarded by a lock
+so the scheduler's threads can share it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cleaners.config import ConfigError, load_yaml, validate
+from cleaners.dedup import ArticleRef, Bucket, DedupSettings, DedupStore
+
+DEFAULT_STATE_FILE = "state.sqlite3"
+#: Environment variable the scheduler sets for its crawl subprocesses (wins over the config file).
+STATE_ENV = "PRESSWASH_STATE_PATH"
+SCHEMA_VERSION = 1
+
+FetchOutcome = Literal["written", "duplicate", "rejected", "not_modified"]
+FetchDecision = Literal["new", "changed", "known"]
+RunStatus = Literal["running", "ok", "failed", "interrupted", "skipped", "error"]
+
+
+# --- settings -----------------------------------------------------------------------------------------
+
+
+class StateSettings(BaseModel):
+    """The ``state:`` section of config/presswash.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(
+        default=DEFAULT_STATE_FILE,
+        description="SQLite file, relative to the output directory (or absolute), or redis://host:port/db",
+    )
+    jobs_dir: str | None = Field(
+        default="jobs", description="Scrapy JOBDIR root (one per site), relative to the output directory"
+    )
+
+
+class ArchiveSettings(BaseModel):
+    """The ``archive:`` section: raw WARC copies of every fetched article page (crawler.archive)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    dir: str = Field(default="raw", description="relative to the output directory (or absolute)")
+    retention_days: int | None = Field(default=90, ge=1, description="delete older day files; null keeps all")
+
+
+class SchedulerSettings(BaseModel):
+    """The ``scheduler:`` section (crawler.scheduler)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str | None = Field(default=None, description="time zone of the cron expressions; null: local")
+    max_parallel_runs: int = Field(default=2, ge=1, le=32, description="sites crawled at the same time")
+    misfire_grace_seconds: int = Field(default=600, ge=1, description="a tick this late still runs")
+    run_missed_on_start: bool = Field(default=True, description="run once at start if a tick was missed")
+    stop_timeout_seconds: float = Field(
+        default=300, gt=0, description="on stop, how long a crawl may take to close before being forced"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (want an IANA name such as Europe/Paris)") from None
+        return value
+
+
+class RecurringSettings(BaseModel):
+    """The sections of config/presswash.yaml that recurring crawls read (``cleaning:`` is ignored here)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    state: StateSettings = Field(default_factory=StateSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+
+
+def load_recurring_settings(config_path: str | os.PathLike[str] | None = None) -> RecurringSettings:
+    """Read the recurring-crawl sections of presswash.yaml (the project's own by default).
+
+    Errors name the file and key (``config/presswash.yaml: dedup.near_duplicate_threshold: ...``).
+    """
+    from cleaners.options import DEFAULT_CONFIG
+
+    path = Path(config_path) if config_path else DEFAULT_CONFIG
+    data = load_yaml(path)
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path}: (top level): expected a mapping")
+    return validate(RecurringSettings, data, path)
+
+
+def resolve_under(output_dir: str | os.PathLike[str], location: str) -> Path:
+    """A configured path: absolute as given, relative ones under the output directory."""
+    path = Path(location).expanduser()
+    return path if path.is_absolute() else Path(output_dir) / path
+
+
+def state_location(
+    output_dir: str | os.PathLike[str],
+    settings: StateSettings | None = None,
+    *,
+    redis_url: str | None = None,
+    redis_prefix: str | None = None,
+) -> str:
+    """Where the state lives: ``$PRESSWASH_STATE_PATH``, else a ``redis://`` ``state.path``, else, for a
+    shared crawl (``redis_url``: scale.redis_url), that Redis under the deployment's key prefix, else
+    ``state.path`` under the output directory. A shared crawl must share its state too: with a local
+    file each process would deduplicate only against itself."""
+    env = os.environ.get(STATE_ENV)
+    if env:
+        return env
+    location = (settings or StateSettings()).path
+    if "://" in location:
+        return location
+    if redis_url:
+        return shared_state_location(redis_url, redis_prefix or "presswash")
+    return str(resolve_under(output_dir, location))
+
+
+def shared_state_location(redis_url: str, prefix: str) -> str:
+    """The state location of a shared crawl: its Redis, keys under its prefix (crawler.state_redis)."""
+    separator = "&" if "?" in redis_url else "?"
+    return f"{redis_url}{separator}prefix={prefix}"
+
+
+# --- records ------------------------------------------------------------------------------------------
+
+
+def utc_iso(moment: datetime | None = None) -> str:
+    """ISO 8601 in UTC with a Z; naive datetimes are taken as UTC. Sorts as text, which SQL relies on."""
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchState:
+    """The final outcome of an article URL and what is needed to ask the server if it changed."""
+
+    url_key: str  # cleaners.urls.normalize_url of the requested URL
+    url: str
+    outcome: FetchOutcome
+    fetched_at: str  # ISO UTC
+    site: str | None = None
+    article_id: str | None = None
+    content_hash: str | None = None
+    version: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None  # the Last-Modified header, verbatim
+    lastmod: str | None = None  # what the feed/sitemap said when it was fetched, ISO
+    status: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One crawl run of one site, as ``presswash runs`` lists it."""
+
+    run_id: str
+    site: str
+    started_at: str
+    status: RunStatus = "running"
+    trigger: str = "manual"  # schedule, missed, start, manual
+    scheduled_for: str | None = None
+    finished_at: str | None = None
+    exit_code: int | None = None
+    pages: int | None = None
+    articles: int | None = None
+    rejected: int | None = None
+    duplicates: int | None = None
+    failed: int | None = None
+    stats_path: str | None = None
+    log_path: str | None = None
+    pid: int | None = None
+    host: str | None = None
+    detail: str | None = None
+
+    def finished(self, **changes: Any) -> RunRecord:
+        return replace(self, **changes)
+
+
+def fetch_decision(state: FetchState | None, lastmod: datetime | None) -> FetchDecision:
+    """Fetch a discovered article URL or not.
+
+    ``new`` (never reached a final outcome: fetch), ``changed`` (the feed/sitemap ``lastmod`` is newer
+    than what we stored, or than our fetch when nothing was stored: fetch again, conditionally), or
+    ``known`` (skip). Without a ``lastmod`` a known URL is never fetched again.
+    """
+    if state is None:
+        return "new"
+    if lastmod is None:
+        return "known"
+    if lastmod.tzinfo is None:
+        lastmod = lastmod.replace(tzinfo=UTC)
+    reference = parse_iso(state.lastmod) or parse_iso(state.fetched_at)
+    return "changed" if reference is None or lastmod > reference else "known"
+
+
+def conditional_headers(state: FetchState | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from what the server sent last time (only what it sent)."""
+    if state is None or state.outcome not in ("written", "duplicate", "rejected", "not_modified"):
+        return {}
+    headers = {}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
+# --- the interface ------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class StateStore(DedupStore, Protocol):
+    """Everything recurring crawls keep between runs. Implementations: SqliteStateStore; later Redis."""
+
+    location: str
+
+    # fetch state (incremental crawling)
+    def get_fetch(self, url_key: str) -> FetchState | None: ...
+
+    def put_fetch(self, state: FetchState) -> None: ...
+
+    # run log
+    def put_run(self, run: RunRecord) -> None: ...
+
+    def get_run(self, run_id: str) -> RunRecord | None: ...
+
+    def list_runs(self, site: str | None = None, limit: int = 50) -> list[RunRecord]: ...
+
+    # scheduler marks (last tick per site)
+    def get_schedule_mark(self, site: str) -> str | None: ...
+
+    def set_schedule_mark(self, site: str, when: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def open_state_store(location: str | os.PathLike[str], *, readonly: bool = False) -> StateStore:
+    """The store for a configured location: a file path (SQLite), or ``redis://host:port/db?prefix=NAME``
+    (also ``rediss://``, ``unix://``) for the state shared by the processes of a scaled-out crawl
+    (crawler.state_redis, imported only then: the redis package is an optional extra)."""
+    text = str(location)
+    if text.startswith(("redis://", "rediss://", "unix://")):
+        from crawler.state_redis import RedisStateStore
+
+        return RedisStateStore(text, readonly=readonly)
+    if "://" in text:
+        raise ConfigError(f"state.path: {text}: unknown state backend")
+    return SqliteStateStore(text, readonly=readonly)
+
+
+# --- SQLite -------------------------------------------------------------------------------------------
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE articles (
+        article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, version INTEGER NOT NULL,
+        url_key TEXT, site TEXT, recorded_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE url_keys (url_key TEXT PRIMARY KEY, article_id TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE content_hashes (content_hash TEXT PRIMARY KEY, article_id TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE signatures (article_id TEXT PRIMARY KEY, signature BLOB NOT NULL, recorded_at TEXT NOT NULL);
+    CREATE INDEX signatures_recorded_at ON signatures (recorded_at);
+    CREATE TABLE lsh_buckets (
+        band INTEGER NOT NULL, bucket INTEGER NOT NULL, article_id TEXT NOT NULL,
+        PRIMARY KEY (band, bucket, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX lsh_buckets_article ON lsh_buckets (article_id);
+    CREATE TABLE fetches (
+        url_key TEXT PRIMARY KEY, url TEXT NOT NULL, outcome TEXT NOT NULL, fetched_at TEXT NOT NULL,
+        site TEXT, article_id TEXT, content_hash TEXT, version INTEGER, etag TEXT, last_modified TEXT,
+        lastmod TEXT, status INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY, site TEXT NOT NULL, started_at TEXT NOT NULL, status TEXT NOT NULL,
+        trigger TEXT, scheduled_for TEXT, finished_at TEXT, exit_code INTEGER, pages INTEGER,
+        articles INTEGER, rejected INTEGER, duplicates INTEGER, failed INTEGER, stats_path TEXT,
+        log_path TEXT, pid INTEGER, host TEXT, detail TEXT
+    );
+    CREATE INDEX runs_site_started ON runs (site, started_at);
+    CREATE INDEX runs_started ON runs (started_at);
+    CREATE TABLE schedule_marks (site TEXT PRIMARY KEY, last_fire TEXT NOT NULL) WITHOUT ROWID;
+    """,
+}
+
+_FETCH_COLUMNS = tuple(f.name for f in fields(FetchState))
+_RUN_COLUMNS = tuple(f.name for f in fields(RunRecord))
+
+
+class StateSchemaError(ConfigError):
+    """The state file was written by a newer presswash (its schema is unknown here)."""
+
+
+class SqliteStateStore:
+    """StateStore (and cleaners.dedup.DedupStore) in one SQLite file; see the module docstring."""
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        if readonly:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, check_same_thread=False)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=busy_timeout, check_same_thread=False)
+        self._conn.isolation_level = None  # autocommit; explicit BEGIN IMMEDIATE for writes
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            if not readonly:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL
+                self._migrate()
+            else:
+                self._check_version(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- plumbing --
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StateSchemaError(
+                f"{self.path}: state schema version {version} is newer than this presswash knows "
+                f"({SCHEMA_VERSION}); upgrade presswash or point state.path elsewhere"
+            )
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            self._check_version(version)
+            for target in sorted(v for v in _MIGRATIONS if v > version):
+                for statement in _split_sql(_MIGRATIONS[target]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target}")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (IMMEDIATE) so two writers never deadlock on upgrade."""
+        if self.readonly:
+            raise PermissionError(f"{self.path}: opened read-only")
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SqliteStateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- meta --
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- fetch state --
+
+    def get_fetch(self, url_key: str) -> FetchState | None:
+        rows = self._query(f"SELECT {', '.join(_FETCH_COLUMNS)} FROM fetches WHERE url_key = ?", (url_key,))
+        return FetchState(*rows[0]) if rows else None
+
+    def put_fetch(self, state: FetchState) -> None:
+        """Upsert; a new fetch without validators keeps none (the server stopped sending them)."""
+        values = asdict(state)
+        with self._write() as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO fetches ({', '.join(_FETCH_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in _FETCH_COLUMNS)})",
+                [values[c] for c in _FETCH_COLUMNS],
+            )
+
+    # -- dedup (cleaners.dedup.DedupStore) --
+
+    def get_article(self, article_id: str) -> ArticleRef | None:
+        rows = self._query(
+            "SELECT article_id, content_hash, version, url_key, site, recorded_at FROM articles WHERE article_id = ?",
+            (article_id,),
+        )
+        return ArticleRef(*rows[0]) if rows else None
+
+    def article_by_url(self, url_key: str) -> ArticleRef | None:
+        rows = self._query("SELECT article_id FROM url_keys WHERE url_key = ?", (url_key,))
+        return self.get_article(rows[0][0]) if rows else None
+
+    def article_by_content(self, content_hash: str) -> ArticleRef | None:
+        rows = self._query("SELECT article_id FROM content_hashes WHERE content_hash = ?", (content_hash,))
+        return self.get_article(rows[0][0]) if rows else None
+
+    def lsh_candidates(self, buckets: Sequence[Bucket]) -> set[str]:
+        found: set[str] = set()
+        with self._lock:
+            for band, bucket in buckets:
+                rows = self._conn.execute(
+                    "SELECT article_id FROM lsh_buckets WHERE band = ? AND bucket = ?", (band, bucket)
+                )
+                found.update(row[0] for row in rows)
+        return found
+
+    def signatures(self, article_ids: Iterable[str]) -> dict[str, bytes]:
+        ids = list(article_ids)
+        out: dict[str, bytes] = {}
+        for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            rows = self._query(
+                f"SELECT article_id, signature FROM signatures WHERE article_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update((row[0], bytes(row[1])) for row in rows)
+        return out
+
+    def save_article(
+        self, ref: ArticleRef, url_keys: Sequence[str], signature: bytes | None, buckets: Sequence[Bucket]
+    ) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO articles (article_id, content_hash, version, url_key, site, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (ref.article_id, ref.content_hash, ref.version, ref.url_key, ref.site, ref.recorded_at),
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO url_keys (url_key, article_id) VALUES (?, ?)",
+                [(key, ref.article_id) for key in url_keys],
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO content_hashes (content_hash, article_id) VALUES (?, ?)",
+                (ref.content_hash, ref.article_id),
+            )
+            if signature is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO signatures (article_id, signature, recorded_at) VALUES (?, ?, ?)",
+                    (ref.article_id, signature, ref.recorded_at),
+                )
+                self._replace_buckets(conn, ref.article_id, buckets)
+
+    def iter_signatures(self) -> Iterable[tuple[str, bytes]]:
+        return [(row[0], bytes(row[1])) for row in self._query("SELECT article_id, signature FROM signatures")]
+
+    def replace_buckets(self, article_id: str, buckets: Sequence[Bucket]) -> None:
+        with self._write() as conn:
+            self._replace_buckets(conn, article_id, buckets)
+
+    @staticmethod
+    def _replace_buckets(conn: sqlite3.Connection, article_id: str, buckets: Sequence[Bucket]) -> None:
+        conn.execute("DELETE FROM lsh_buckets WHERE article_id = ?", (article_id,))
+        conn.executemany(
+            "INSERT OR IGNORE INTO lsh_buckets (band, bucket, article_id) VALUES (?, ?, ?)",
+            [(band, bucket, article_id) for band, bucket in buckets],
+        )
+
+    def clear_near_duplicates(self) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM lsh_buckets")
+            conn.execute("DELETE FROM signatures")
+
+    def prune_signatures(self, before: str) -> int:
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM lsh_buckets WHERE article_id IN (SELECT article_id FROM signatures WHERE recorded_at < ?)",
+                (before,),
+            )
+            return conn.execute("DELETE FROM signatures WHERE recorded_at < ?", (before,)).rowcount
+
+    # -- run log --
+
+    def put_run(self, run: RunRecord) -> None:
+        values = asdict(run)
+        with self._write() as conn:
+            conn.execute(
+                f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in _RUN_COLUMNS)})",
+                [values[c] for c in _RUN_COLUMNS],
+            )
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        rows = self._query(f"SELECT {', '.join(_RUN_COLUMNS)} FROM runs WHERE run_id = ?", (run_id,))
+        return RunRecord(*rows[0]) if rows else None
+
+    def list_runs(self, site: str | None = None, limit: int = 50) -> list[RunRecord]:
+        """Most recent first."""
+        columns = ", ".join(_RUN_COLUMNS)
+        if site:
+            sql = f"SELECT {columns} FROM runs WHERE site = ? ORDER BY started_at DESC, run_id DESC LIMIT ?"
+            rows = self._query(sql, (site, limit))
+        else:
+            rows = self._query(f"SELECT {columns} FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?", (limit,))
+        return [RunRecord(*row) for row in rows]
+
+    # -- schedule marks --
+
+    def get_schedule_mark(self, site: str) -> str | None:
+        rows = self._query("SELECT last_fire FROM schedule_marks WHERE site = ?", (site,))
+        return rows[0][0] if rows else None
+
+    def set_schedule_mark(self, site: str, when: str) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO schedule_marks (site, last_fire) VALUES (?, ?)", (site, when))
+
+    # -- diagnostics --
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, for `presswash runs --json` and tests."""
+        tables = ("articles", "url_keys", "content_hashes", "signatures", "lsh_buckets", "fetches", "runs")
+        return {table: self._query(f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables}
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration script (they contain no ';' inside), run one by one inside the
+    transaction: sqlite3's executescript would COMMIT first and break the all-or-nothing migration."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+__all__ = [
+    "ArchiveSettings",
+    "FetchState",
+    "RecurringSettings",
+    "RunRecord",
+    "SchedulerSettings",
+    "SqliteStateStore",
+    "StateSettings",
+    "StateStore",
+    "conditional_headers",
+    "fetch_decision",
+    "load_recurring_settings",
+    "open_state_store",
+]

@@ -1,0 +1,748 @@
+"""The incremental state and the dedup index on Redis, shared by any number of crawl processes.
+
+:class:`RedisStateStore` implements the same interface as :class:`crawler.state.SqliteStateStore`
+(``crawler.state.StateStore`` and ``cleaners.dedup.DedupStore``), so everything that reads or writes the
+state works unchanged when ``state.path`` (or ``$PRESSWASH_STATE_PATH``) is ``redis://host:port/db`` (an
+optional ``?prefix=NAME`` namespaces the keys, default ``presswash``; ``&heartbeat_ttl=S`` and
+``&claim_ttl=S`` change the lease times below), and for every shared crawl (``scale.redis_url``).
+
+What a single process gets from its in-memory overlay (an article admitted but not yet recorded is still
+seen by the next check) several processes get from **claims**: :meth:`RedisStateStore.claim_article`
+runs the whole duplicate check (same id, content hash, near-duplicate signature) and, when the article
+is new, registers it as in flight, in one Lua script. Redis runs scripts one at a time, so of two
+processes holding copies of one story exactly one is admitted and the other sees it as a duplicate, even
+when both arrive in the same millisecond. :class:`SharedDedupIndex` is the DedupIndex that uses it.
+Claims are leases: they end when the article is recorded (:meth:`save_article`) or released, and a
+process killed in between loses them when its heartbeat (``heartbeat_ttl``) or the lease itself
+(``claim_ttl``) runs out, so a restarted crawl can take the article again. :meth:`claim_url` gives the
+same guarantee for fetching a URL.
+
+Keys (``P`` is the prefix; all values are bytes or ASCII):
+
+===========================  ======  ====================================================================
+``P:meta``                   hash    store metadata (near-duplicate parameters)
+``P:art:<id>``               hash    h=content hash, v=version, u=url key, s=site, t=recorded_at
+``P:url:<url key>``          string  article id (first writer wins)
+``P:hash:<content hash>``    string  article id (first writer wins)
+``P:sig:<id>``               string  MinHash signature (uint32 little-endian)
+``P:sigtime``                zset    id scored by recorded_at (epoch seconds): pruning and iteration
+``P:lsh:<band>:<shard>``     hash    bucket -> ids (space-separated) whose signature falls in it
+``P:bands:<id>``             string  the id's buckets, ``band:shard:bucket,...`` (to replace them)
+``P:fetch:<url key>``        string  FetchState as JSON
+``P:run:<run id>``           string  RunRecord as JSON; ``P:runs`` / ``P:runs:<site>`` zsets index them
+``P:sched``                  hash    site -> last scheduler tick
+``P:claim:<id>``             string  ``worker|content hash`` of an article in flight (lease, EX)
+``P:chash:<hash>``           string  id of the in-flight article with this content hash (lease)
+``P:csig:<id>``, ``P:cbands:<id>``   the in-flight article's signature and buckets (lease)
+``P:furl:<url key>``         string  worker fetching this URL (lease)
+``P:worker:<worker>``        string  heartbeat of a crawl process (EX heartbeat_ttl)
+===========================  ======  ====================================================================
+
+Scripts build key names from the prefix, so this needs a single Redis server (or a primary behind
+Sentinel), not Redis Cluster. Nothing here is imported unless a ``redis://`` location is configured:
+the ``redis`` package is only needed then.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from cleaners.article import Article
+from cleaners.config import ConfigError
+from cleaners.dedup import ArticleRef, Bucket, DedupIndex, DedupSettings, DedupStore, Duplicate, DuplicateKind
+from crawler.state import FetchState, RunRecord, parse_iso
+
+DEFAULT_PREFIX = "presswash"
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+#: Environment variable naming this process in claims and heartbeats (default: host:pid).
+WORKER_ENV = "PRESSWASH_WORKER_ID"
+
+_FETCH_FIELDS = tuple(f.name for f in fields(FetchState))
+_RUN_FIELDS = tuple(f.name for f in fields(RunRecord))
+
+# A claim is alive while its lease key exists and its owner's heartbeat does (or the owner is us).
+_LUA_HELPERS = r"""
+local function alive(prefix, owner, me)
+    if owner == me then return true end
+    return redis.call('EXISTS', prefix .. ':worker:' .. owner) == 1
+end
+local function claim_owner(prefix, id)
+    local value = redis.call('GET', prefix .. ':claim:' .. id)
+    if not value then return nil, nil end
+    local sep = string.find(value, '|', 1, true)
+    return string.sub(value, 1, sep - 1), string.sub(value, sep + 1)
+end
+local function split(text)
+    local out = {}
+    if not text or text == '' then return out end
+    for item in string.gmatch(text, '[^,]+') do out[#out + 1] = item end
+    return out
+end
+local function set_of(list)
+    local out = {}
+    for _, item in ipairs(list) do out[item] = true end
+    return out
+end
+-- An item is 'band:shard:bucket'; the bucket's ids are one space-separated field of hash P:lsh:band:shard.
+local function bucket_at(prefix, item)
+    local last = string.find(item, ':[^:]*$')
+    return prefix .. ':lsh:' .. string.sub(item, 1, last - 1), string.sub(item, last + 1)
+end
+local function bucket_ids(prefix, item)
+    local key, field = bucket_at(prefix, item)
+    local out = {}
+    local value = redis.call('HGET', key, field)
+    if value then for id in string.gmatch(value, '%S+') do out[#out + 1] = id end end
+    return out
+end
+local function bucket_add(prefix, item, id)
+    local key, field = bucket_at(prefix, item)
+    local value = redis.call('HGET', key, field)
+    if not value then redis.call('HSET', key, field, id); return end
+    for other in string.gmatch(value, '%S+') do if other == id then return end end
+    redis.call('HSET', key, field, value .. ' ' .. id)
+end
+local function bucket_remove(prefix, item, id)
+    local key, field = bucket_at(prefix, item)
+    local value = redis.call('HGET', key, field)
+    if not value then return end
+    local kept = {}
+    for other in string.gmatch(value, '%S+') do if other ~= id then kept[#kept + 1] = other end end
+    if #kept == 0 then redis.call('HDEL', key, field) else redis.call('HSET', key, field, table.concat(kept, ' ')) end
+end
+-- Drop an in-flight article's lease keys, and its bucket entries that its durable record does not hold.
+local function clear_claim(prefix, id, content_hash)
+    redis.call('DEL', prefix .. ':claim:' .. id, prefix .. ':csig:' .. id)
+    if content_hash and redis.call('GET', prefix .. ':chash:' .. content_hash) == id then
+        redis.call('DEL', prefix .. ':chash:' .. content_hash)
+    end
+    local claimed = split(redis.call('GET', prefix .. ':cbands:' .. id))
+    local durable = set_of(split(redis.call('GET', prefix .. ':bands:' .. id)))
+    for _, item in ipairs(claimed) do
+        if not durable[item] then bucket_remove(prefix, item, id) end
+    end
+    redis.call('DEL', prefix .. ':cbands:' .. id)
+end
+"""
+
+# ARGV: prefix, me, id, content_hash, has_url(0/1), threshold, lease_s, heartbeat_s, signature, buckets(csv)
+# Returns nil when admitted (and claimed), else {kind, original_id, same, total}.
+_CLAIM_ARTICLE = (
+    _LUA_HELPERS
+    + r"""
+local prefix, me, id, h = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local url_kind = (ARGV[5] == '1') and 'url' or 'content'
+local threshold, lease, beat = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local signature, buckets = ARGV[9], split(ARGV[10])
+redis.call('SET', prefix .. ':worker:' .. me, '1', 'EX', beat)
+
+-- 1. the same id: recorded with this text (a re-fetch), or in flight in another live process
+local recorded = redis.call('HGET', prefix .. ':art:' .. id, 'h')
+if recorded == h then return {url_kind, id, 1, 1} end
+local owner, claimed_hash = claim_owner(prefix, id)
+if owner and owner ~= me and alive(prefix, owner, me) then return {url_kind, id, 1, 1} end
+
+-- 2. the content hash: recorded, or in flight, under another id
+local holder = redis.call('GET', prefix .. ':hash:' .. h)
+if holder and holder ~= id then return {'content', holder, 1, 1} end
+holder = redis.call('GET', prefix .. ':chash:' .. h)
+if holder and holder ~= id then
+    local o = claim_owner(prefix, holder)
+    if o and alive(prefix, o, me) then return {'content', holder, 1, 1} end
+end
+
+-- 3. near duplicates among recorded and in-flight signatures sharing a band bucket
+if signature ~= '' and #buckets > 0 then
+    local n = #signature / 4
+    local best_id, best_same = nil, -1
+    local seen = {[id] = true}
+    local candidates = {}
+    for _, item in ipairs(buckets) do
+        for _, candidate in ipairs(bucket_ids(prefix, item)) do
+            if not seen[candidate] then seen[candidate] = true; candidates[#candidates + 1] = candidate end
+        end
+    end
+    for _, candidate in ipairs(candidates) do
+        do
+            local sig = nil
+            local o = claim_owner(prefix, candidate)
+            if o and alive(prefix, o, me) then sig = redis.call('GET', prefix .. ':csig:' .. candidate) end
+            if not sig and redis.call('EXISTS', prefix .. ':art:' .. candidate) == 1 then
+                sig = redis.call('GET', prefix .. ':sig:' .. candidate)
+            end
+            if sig and #sig == #signature then
+                local same = 0
+                for i = 0, n - 1 do
+                    local s = i * 4 + 1
+                    if string.sub(sig, s, s + 3) == string.sub(signature, s, s + 3) then same = same + 1 end
+                end
+                if same / n >= threshold and (same > best_same or (same == best_same and candidate < best_id)) then
+                    best_id, best_same = candidate, same
+                end
+            elseif not sig and not o and redis.call('EXISTS', prefix .. ':art:' .. candidate) == 0 then
+                for _, item in ipairs(buckets) do bucket_remove(prefix, item, candidate) end  -- a dead claim's leftover
+            end
+        end
+    end
+    if best_id then return {'near', best_id, best_same, n} end
+end
+
+-- 4. new (or an update of its own URL): claim it
+if owner then clear_claim(prefix, id, claimed_hash) end
+redis.call('SET', prefix .. ':claim:' .. id, me .. '|' .. h, 'EX', lease)
+redis.call('SET', prefix .. ':chash:' .. h, id, 'EX', lease)
+if signature ~= '' then
+    redis.call('SET', prefix .. ':csig:' .. id, signature, 'EX', lease)
+    redis.call('SET', prefix .. ':cbands:' .. id, ARGV[10], 'EX', lease)
+    for _, item in ipairs(buckets) do bucket_add(prefix, item, id) end
+end
+return nil
+"""
+)
+
+# ARGV: prefix, me, id
+_RELEASE_ARTICLE = (
+    _LUA_HELPERS
+    + r"""
+local prefix, me, id = ARGV[1], ARGV[2], ARGV[3]
+local owner, h = claim_owner(prefix, id)
+if owner ~= me then return 0 end
+clear_claim(prefix, id, h)
+return 1
+"""
+)
+
+# ARGV: prefix, id, content_hash, version, url_key, site, recorded_at, score, has_signature, signature,
+#       buckets(csv), n_url_keys, url_keys...
+_SAVE_ARTICLE = (
+    _LUA_HELPERS
+    + r"""
+local prefix, id, h, version = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local art = prefix .. ':art:' .. id
+local stored = tonumber(redis.call('HGET', art, 'v') or '0')
+if version >= stored then
+    redis.call('DEL', art)
+    redis.call('HSET', art, 'h', h, 'v', ARGV[4], 't', ARGV[7])
+    if ARGV[5] ~= '' then redis.call('HSET', art, 'u', ARGV[5]) end
+    if ARGV[6] ~= '' then redis.call('HSET', art, 's', ARGV[6]) end
+end
+local n_keys = tonumber(ARGV[12])
+for i = 1, n_keys do redis.call('SET', prefix .. ':url:' .. ARGV[12 + i], id, 'NX') end
+redis.call('SET', prefix .. ':hash:' .. h, id, 'NX')
+if ARGV[9] == '1' then
+    redis.call('SET', prefix .. ':sig:' .. id, ARGV[10])
+    redis.call('ZADD', prefix .. ':sigtime', ARGV[8], id)
+    for _, item in ipairs(split(redis.call('GET', prefix .. ':bands:' .. id))) do bucket_remove(prefix, item, id) end
+    for _, item in ipairs(split(ARGV[11])) do bucket_add(prefix, item, id) end
+    redis.call('SET', prefix .. ':bands:' .. id, ARGV[11])
+end
+-- recorded: the article is no longer in flight
+local _, claimed_hash = claim_owner(prefix, id)
+clear_claim(prefix, id, claimed_hash)
+return 1
+"""
+)
+
+# ARGV: prefix, id, buckets(csv)
+_REPLACE_BUCKETS = (
+    _LUA_HELPERS
+    + r"""
+local prefix, id = ARGV[1], ARGV[2]
+for _, item in ipairs(split(redis.call('GET', prefix .. ':bands:' .. id))) do bucket_remove(prefix, item, id) end
+for _, item in ipairs(split(ARGV[3])) do bucket_add(prefix, item, id) end
+if ARGV[3] == '' then redis.call('DEL', prefix .. ':bands:' .. id)
+else redis.call('SET', prefix .. ':bands:' .. id, ARGV[3]) end
+return 1
+"""
+)
+
+# ARGV: prefix, cutoff score (exclusive), limit. Returns how many signatures were dropped.
+_PRUNE = (
+    _LUA_HELPERS
+    + r"""
+local prefix, cutoff, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local ids = redis.call('ZRANGEBYSCORE', prefix .. ':sigtime', '-inf', '(' .. cutoff, 'LIMIT', 0, limit)
+for _, id in ipairs(ids) do
+    for _, item in ipairs(split(redis.call('GET', prefix .. ':bands:' .. id))) do bucket_remove(prefix, item, id) end
+    redis.call('DEL', prefix .. ':bands:' .. id, prefix .. ':sig:' .. id)
+    redis.call('ZREM', prefix .. ':sigtime', id)
+end
+return #ids
+"""
+)
+
+# ARGV: prefix, me, url_key, lease_s, heartbeat_s. 1 when this worker holds the URL now.
+_CLAIM_URL = (
+    _LUA_HELPERS
+    + r"""
+local prefix, me, key = ARGV[1], ARGV[2], ARGV[3]
+redis.call('SET', prefix .. ':worker:' .. me, '1', 'EX', tonumber(ARGV[5]))
+local owner = redis.call('GET', prefix .. ':furl:' .. key)
+if owner and owner ~= me and alive(prefix, owner, me) then return 0 end
+redis.call('SET', prefix .. ':furl:' .. key, me, 'EX', tonumber(ARGV[4]))
+return 1
+"""
+)
+
+_RELEASE_URL = r"""
+if redis.call('GET', ARGV[1] .. ':furl:' .. ARGV[3]) == ARGV[2] then
+    return redis.call('DEL', ARGV[1] .. ':furl:' .. ARGV[3])
+end
+return 0
+"""
+
+
+def is_redis_location(location: str | os.PathLike[str]) -> bool:
+    return str(location).startswith(REDIS_SCHEMES)
+
+
+#: Query parameters of a location that are presswash's own (the rest go to redis-py).
+LOCATION_OPTIONS = ("prefix", "heartbeat_ttl", "claim_ttl")
+
+
+def split_location(location: str) -> tuple[str, str]:
+    """(Redis URL for redis-py, key prefix) from ``redis://host:port/db?prefix=NAME``."""
+    parts = urlsplit(location)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = next((value for key, value in query if key == "prefix"), DEFAULT_PREFIX)
+    rest = urlencode([(key, value) for key, value in query if key not in LOCATION_OPTIONS])
+    check_prefix(prefix)
+    return urlunsplit(parts._replace(query=rest)), prefix
+
+
+def location_ttls(location: str) -> dict[str, float]:
+    """``heartbeat_ttl`` and ``claim_ttl`` given in a location (``...?prefix=P&heartbeat_ttl=10``), in seconds.
+
+    The location is all a crawl's components get (``PRESSWASH_STATE_PATH``), so the lease times travel in
+    it: a deployment that restarts killed processes quickly, or a test, can shorten how long a dead
+    process's claims hold."""
+    out: dict[str, float] = {}
+    for key, value in parse_qsl(urlsplit(location).query):
+        if key in ("heartbeat_ttl", "claim_ttl"):
+            try:
+                out[key] = float(value)
+            except ValueError:
+                raise ConfigError(f"state.path: {key}={value!r}: not a number of seconds") from None
+            if out[key] < 1:
+                raise ConfigError(f"state.path: {key}={value!r}: at least 1 second")
+    return out
+
+
+def check_prefix(prefix: str) -> str:
+    """A prefix is part of every key and of scrapy-redis's %-formatted key templates: keep it plain."""
+    if not prefix or any(c in prefix for c in "%{}* \t\n") or prefix.endswith(":"):
+        raise ConfigError(f"redis prefix {prefix!r}: use letters, digits, '_', '-', '.' or ':' inside")
+    return prefix
+
+
+def default_worker_id() -> str:
+    """This process's name in claims: $PRESSWASH_WORKER_ID, else host:pid."""
+    return os.environ.get(WORKER_ENV) or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _text(value: bytes | str | None) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def _buckets_csv(buckets: Sequence[Bucket], shards: int) -> str:
+    """``band:shard:bucket,...``: the shard is computed here because Lua numbers cannot hold 64-bit ints."""
+    return ",".join(f"{band}:{bucket % shards}:{bucket}" for band, bucket in buckets)
+
+
+def _score(recorded_at: str) -> float:
+    moment = parse_iso(recorded_at)
+    return moment.timestamp() if moment is not None else 0.0
+
+
+class RedisStateStore:
+    """StateStore and DedupStore on one Redis database, under a key prefix; see the module docstring.
+
+    Safe to share between threads (redis-py's client is a thread-safe connection pool) and, through the
+    Lua scripts, between processes and machines.
+    """
+
+    def __init__(
+        self,
+        url: str = "redis://127.0.0.1:6379/0",
+        *,
+        prefix: str | None = None,
+        readonly: bool = False,
+        worker: str | None = None,
+        claim_ttl: float | None = None,
+        heartbeat_ttl: float | None = None,
+        lsh_shards: int = 8192,
+        client: Any = None,
+    ) -> None:
+        try:
+            import redis
+        except ImportError:
+            raise ConfigError(
+                "state.path: a redis:// location needs the redis package (pip install 'presswash[scale]')"
+            ) from None
+        redis_url, url_prefix = split_location(url)
+        self.prefix = check_prefix(prefix or url_prefix)
+        self.location = url if prefix is None else f"{redis_url}{'&' if '?' in redis_url else '?'}prefix={prefix}"
+        self.readonly = readonly
+        self.worker = worker or default_worker_id()
+        ttls = location_ttls(url)  # explicit arguments win over the location's, then the defaults
+        self.claim_ttl = max(1, int(claim_ttl if claim_ttl is not None else ttls.get("claim_ttl", 600.0)))
+        self.heartbeat_ttl = max(
+            1, int(heartbeat_ttl if heartbeat_ttl is not None else ttls.get("heartbeat_ttl", 60.0))
+        )
+        self.lsh_shards = max(1, int(lsh_shards))
+        self._error = redis.RedisError
+        self.client = client or redis.Redis.from_url(
+            redis_url, socket_timeout=30, socket_connect_timeout=10, retry_on_timeout=True
+        )
+        try:
+            self.client.ping()
+        except redis.RedisError as exc:
+            raise ConfigError(f"state.path: {redis_url}: Redis does not answer: {exc}") from None
+        # The bucket -> shard mapping is part of the stored data: the first store fixes it for everyone.
+        if not readonly:
+            self.client.hsetnx(self.key("meta"), "lsh_shards", self.lsh_shards)
+        stored = self.client.hget(self.key("meta"), "lsh_shards")
+        if stored is not None:
+            self.lsh_shards = int(stored)
+        register = self.client.register_script
+        self._claim_article = register(_CLAIM_ARTICLE)
+        self._release_article = register(_RELEASE_ARTICLE)
+        self._save_article = register(_SAVE_ARTICLE)
+        self._replace_buckets = register(_REPLACE_BUCKETS)
+        self._prune = register(_PRUNE)
+        self._claim_url = register(_CLAIM_URL)
+        self._release_url = register(_RELEASE_URL)
+
+    # -- plumbing --
+
+    def key(self, *parts: object) -> str:
+        return ":".join([self.prefix, *(str(p) for p in parts)])
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise PermissionError(f"{self.location}: opened read-only")
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> RedisStateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- meta --
+
+    def get_meta(self, key: str) -> str | None:
+        return _text(self.client.hget(self.key("meta"), key))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._writable()
+        self.client.hset(self.key("meta"), key, value)
+
+    # -- fetch state --
+
+    def get_fetch(self, url_key: str) -> FetchState | None:
+        raw = self.client.get(self.key("fetch", url_key))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        data["url_key"] = url_key  # it is the key; not repeated in the value
+        return FetchState(**{name: data.get(name) for name in _FETCH_FIELDS})
+
+    def put_fetch(self, state: FetchState) -> None:
+        self._writable()
+        values = {name: value for name, value in asdict(state).items() if value is not None and name != "url_key"}
+        self.client.set(self.key("fetch", state.url_key), json.dumps(values, separators=(",", ":")))
+
+    # -- dedup (cleaners.dedup.DedupStore) --
+
+    def get_article(self, article_id: str) -> ArticleRef | None:
+        data = self.client.hgetall(self.key("art", article_id))
+        if not data:
+            return None
+        return ArticleRef(
+            article_id=article_id,
+            content_hash=_text(data[b"h"]) or "",
+            version=int(data[b"v"]),
+            url_key=_text(data.get(b"u")),
+            site=_text(data.get(b"s")),
+            recorded_at=_text(data.get(b"t")) or "",
+        )
+
+    def article_by_url(self, url_key: str) -> ArticleRef | None:
+        found = _text(self.client.get(self.key("url", url_key)))
+        return self.get_article(found) if found else None
+
+    def article_by_content(self, content_hash: str) -> ArticleRef | None:
+        found = _text(self.client.get(self.key("hash", content_hash)))
+        return self.get_article(found) if found else None
+
+    def lsh_candidates(self, buckets: Sequence[Bucket]) -> set[str]:
+        """Articles sharing a bucket (in-flight ones are compared by :meth:`claim_article`)."""
+        if not buckets:
+            return set()
+        # In-flight ids may be among them; they have no recorded signature, so signatures() skips them.
+        with self.client.pipeline(transaction=False) as pipe:
+            for band, bucket in buckets:
+                pipe.hget(self.key("lsh", band, bucket % self.lsh_shards), str(bucket))
+            values = pipe.execute()
+        return {article_id for value in values if value for article_id in value.decode("utf-8").split()}
+
+    def signatures(self, article_ids: Iterable[str]) -> dict[str, bytes]:
+        ids = list(article_ids)
+        out: dict[str, bytes] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for article_id, value in zip(chunk, self.client.mget([self.key("sig", i) for i in chunk]), strict=True):
+                if value is not None:
+                    out[article_id] = bytes(value)
+        return out
+
+    def save_article(
+        self, ref: ArticleRef, url_keys: Sequence[str], signature: bytes | None, buckets: Sequence[Bucket]
+    ) -> None:
+        """All or nothing (one script); ends the article's claim, if any: it is recorded now."""
+        self._writable()
+        args: list[Any] = [
+            self.prefix,
+            ref.article_id,
+            ref.content_hash,
+            ref.version,
+            ref.url_key or "",
+            ref.site or "",
+            ref.recorded_at,
+            _score(ref.recorded_at),
+            1 if signature is not None else 0,
+            signature or b"",
+            _buckets_csv(buckets, self.lsh_shards) if signature is not None else "",
+            len(url_keys),
+            *url_keys,
+        ]
+        self._save_article(args=args)
+
+    def iter_signatures(self) -> Iterable[tuple[str, bytes]]:
+        ids = [m.decode("utf-8") for m in self.client.zrange(self.key("sigtime"), 0, -1)]
+        return list(self.signatures(ids).items())
+
+    def replace_buckets(self, article_id: str, buckets: Sequence[Bucket]) -> None:
+        self._writable()
+        self._replace_buckets(args=[self.prefix, article_id, _buckets_csv(buckets, self.lsh_shards)])
+
+    def clear_near_duplicates(self) -> None:
+        self._writable()
+        for pattern in ("lsh:*", "sig:*", "bands:*", "csig:*", "cbands:*"):
+            self._delete_matching(self.key(pattern))
+        self.client.delete(self.key("sigtime"))
+
+    def prune_signatures(self, before: str) -> int:
+        self._writable()
+        cutoff = repr(_score(before))
+        total = 0
+        while True:
+            dropped = int(self._prune(args=[self.prefix, cutoff, 500]))
+            total += dropped
+            if dropped < 500:
+                return total
+
+    # -- claims: what makes admission atomic across processes --
+
+    def heartbeat(self) -> None:
+        """Tell the other processes this one is alive (its claims hold while it is)."""
+        self.client.set(self.key("worker", self.worker), "1", ex=self.heartbeat_ttl)
+
+    def claim_article(
+        self,
+        article_id: str,
+        content_hash: str,
+        *,
+        has_url: bool = True,
+        signature: bytes | None = None,
+        buckets: Sequence[Bucket] = (),
+        threshold: float = 1.0,
+    ) -> Duplicate | None:
+        """Check against every recorded and in-flight article and, if new, claim it, atomically.
+
+        Returns the Duplicate it is (the kind and the original's id), or None: then this process holds
+        the article until :meth:`save_article` records it or :meth:`release_article` gives it up.
+        """
+        self._writable()
+        result = self._claim_article(
+            args=[
+                self.prefix,
+                self.worker,
+                article_id,
+                content_hash,
+                1 if has_url else 0,
+                repr(float(threshold)),
+                self.claim_ttl,
+                self.heartbeat_ttl,
+                signature or b"",
+                _buckets_csv(buckets, self.lsh_shards) if signature else "",
+            ]
+        )
+        if result is None:
+            return None
+        kind, original, same, total = result
+        similarity = round(int(same) / int(total), 4) if int(total) else 1.0
+        return Duplicate(DuplicateKind(_text(kind)), _text(original) or "", similarity)
+
+    def release_article(self, article_id: str) -> bool:
+        """Give up this process's claim on an article it did not write (no-op if not ours)."""
+        return bool(self._release_article(args=[self.prefix, self.worker, article_id]))
+
+    def claim_url(self, url_key: str, ttl: float | None = None) -> bool:
+        """Take the right to fetch a URL: True for one live process at a time (lease of ``ttl`` s)."""
+        ttl_s = max(1, int(ttl if ttl is not None else self.claim_ttl))
+        return bool(self._claim_url(args=[self.prefix, self.worker, url_key, ttl_s, self.heartbeat_ttl]))
+
+    def release_url(self, url_key: str) -> bool:
+        return bool(self._release_url(args=[self.prefix, self.worker, url_key]))
+
+    # -- run log --
+
+    def put_run(self, run: RunRecord) -> None:
+        self._writable()
+        previous = self.get_run(run.run_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            if previous is not None:
+                member = f"{previous.started_at}\x00{previous.run_id}"
+                pipe.zrem(self.key("runs"), member)
+                pipe.zrem(self.key("runs", previous.site), member)
+            member = f"{run.started_at}\x00{run.run_id}"
+            pipe.set(self.key("run", run.run_id), json.dumps(asdict(run), separators=(",", ":")))
+            pipe.zadd(self.key("runs"), {member: 0})
+            pipe.zadd(self.key("runs", run.site), {member: 0})
+            pipe.execute()
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        raw = self.client.get(self.key("run", run_id))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return RunRecord(**{name: data.get(name) for name in _RUN_FIELDS if name in data})
+
+    def list_runs(self, site: str | None = None, limit: int = 50) -> list[RunRecord]:
+        """Most recent first (started_at, then run id, both descending), like the SQLite store."""
+        index = self.key("runs", site) if site else self.key("runs")
+        members = self.client.zrevrangebylex(index, "+", "-", start=0, num=limit)
+        run_ids = [m.decode("utf-8").split("\x00", 1)[1] for m in members]
+        if not run_ids:
+            return []
+        runs = []
+        for raw in self.client.mget([self.key("run", run_id) for run_id in run_ids]):
+            if raw is not None:
+                data = json.loads(raw)
+                runs.append(RunRecord(**{name: data.get(name) for name in _RUN_FIELDS if name in data}))
+        return runs
+
+    # -- schedule marks --
+
+    def get_schedule_mark(self, site: str) -> str | None:
+        return _text(self.client.hget(self.key("sched"), site))
+
+    def set_schedule_mark(self, site: str, when: str) -> None:
+        self._writable()
+        self.client.hset(self.key("sched"), site, when)
+
+    # -- diagnostics --
+
+    def counts(self) -> dict[str, int]:
+        """Entries per kind, like SqliteStateStore.counts (SCAN: for tests and `presswash runs --json`)."""
+        out = {}
+        for name, pattern in (
+            ("articles", "art:*"),
+            ("url_keys", "url:*"),
+            ("content_hashes", "hash:*"),
+            ("signatures", "sig:*"),
+            ("fetches", "fetch:*"),
+            ("runs", "run:*"),
+        ):
+            out[name] = sum(1 for _ in self.client.scan_iter(match=self.key(pattern), count=1000))
+        out["lsh_buckets"] = sum(
+            len(value.split())
+            for key in self.client.scan_iter(match=self.key("lsh:*"), count=1000)
+            for value in self.client.hvals(key)
+        )
+        return out
+
+    def _delete_matching(self, pattern: str) -> int:
+        deleted = 0
+        batch: list[bytes] = []
+        for key in self.client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                deleted += int(self.client.delete(*batch))
+                batch.clear()
+        if batch:
+            deleted += int(self.client.delete(*batch))
+        return deleted
+
+
+class SharedDedupIndex(DedupIndex):
+    """A DedupIndex whose admissions hold across processes: after the local checks, the store's atomic
+    claim decides (see :meth:`RedisStateStore.claim_article`). Usage is the same: admit, write, record
+    (which ends the claim), or release."""
+
+    def __init__(
+        self,
+        store: RedisStateStore,
+        settings: DedupSettings | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(store, settings, clock=clock)
+        self.shared = store
+
+    def admit(self, article: Article) -> Article | Duplicate:
+        admitted = super().admit(article)
+        if not isinstance(admitted, Article) or not self.settings.enabled:
+            return admitted
+        pending = self._pending.get(admitted.id)  # the signature admit() just computed, if any
+        signature = pending.signature if pending is not None else self._signature(admitted)
+        duplicate = self.shared.claim_article(
+            admitted.id,
+            admitted.content_hash,
+            has_url=bool(admitted.url),
+            signature=signature,
+            buckets=self.hasher.buckets(signature) if (self.hasher is not None and signature is not None) else (),
+            threshold=self.settings.near_duplicate_threshold,
+        )
+        if duplicate is None:
+            return admitted
+        super().release(admitted)
+        return duplicate
+
+    def release(self, article: Article | Mapping[str, Any]) -> None:
+        super().release(article)
+        article_id = article.id if isinstance(article, Article) else str(article["id"])
+        self.shared.release_article(article_id)
+
+
+def dedup_index_for(
+    store: DedupStore, settings: DedupSettings | None = None, *, clock: Callable[[], datetime] | None = None
+) -> DedupIndex:
+    """The right index for a store: shared (claiming) on Redis, the plain one elsewhere."""
+    if isinstance(store, RedisStateStore):
+        return SharedDedupIndex(store, settings, clock=clock)
+    return DedupIndex(store, settings, clock=clock)
+
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "RedisStateStore",
+    "SharedDedupIndex",
+    "dedup_index_for",
+    "default_worker_id",
+    "is_redis_location",
+    "split_location",
+]

@@ -1,0 +1,25 @@
+"""Test data shared by the state-store tests of both backends (SQLite and Redis)."""
+
+from __future__ import annotations
+
+from crawler.state import FetchState
+
+
+def fetch_state(url_key: str = "https://example.com/a", **changes: object) -> FetchState:
+    """A fetch record with plausible values; keyword arguments change single fields."""
+    values: dict[str, object] = {
+        "url_key": url_key,
+        "url": url_key + "?utm_source=rss",
+        "outcome": "written",
+        "fetched_at": "2026-06-01T10:00:00Z",
+        "site": "demo",
+        "article_id": "abc",
+        "content_hash": "f" * 64,
+        "version": 1,
+        "etag": '"v1"',
+        "last_modified": "Mon, 01 Jun 2026 09:00:00 GMT",
+        "lastmod": "2026-06-01T09:00:00Z",
+        "status": 200,
+    }
+    values.update(changes)
+    return FetchState(**values)  # type: ignore[arg-type]

@@ -1,0 +1,154 @@
+"""Extraction quality gate, and the benchmark metric's special cases.
+
+The gate recomputes our precision, recall and F1 on the extraction benchmark (``bench/quality.py``) and fails
+when one falls more than ``FLOOR_TOLERANCE`` below ``bench/floors.json``, like trafilatura's eval gate. The
+benchmark pages live outside the project (``PRESSWASH_BENCH_DIR``, default ``../shared/bench``): without
+them the gate is skipped, except under ``CI=true``, where their absence is a failure.
+
+Floors only go up by hand (``python -m bench.quality --update-floors``); lowering one needs
+``--allow-lower``, so a regression is a visible decision, never a side effect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bench._corpus import BenchDataMissing
+from bench.metric import PageCounts, page_counts, page_precision, page_recall, shingles, summarize, tokenize
+from bench.quality import (
+    EXTRACTORS,
+    FLOOR_TOLERANCE,
+    OURS,
+    check_floors,
+    floor3,
+    load_bench_pages,
+    load_floors,
+    score,
+    update_floors,
+)
+
+# --- the metric ----------------------------------------------------------------------------------------------
+
+
+def test_tokens_are_unicode_word_runs_and_nothing_else_is_normalized() -> None:
+    assert tokenize("Hello, wörld! 3.5 snake_case") == ["Hello", "wörld", "3", "5", "snake_case"]
+    assert tokenize("Hello hello") == ["Hello", "hello"]  # no case folding
+
+
+def test_shingles_are_4grams_with_counts() -> None:
+    assert shingles("a b c d e") == {("a", "b", "c", "d"): 1, ("b", "c", "d", "e"): 1}
+    assert shingles("a b c d a b c d")[("a", "b", "c", "d")] == 2
+
+
+def test_short_text_is_one_shorter_shingle_and_empty_text_none() -> None:
+    assert shingles("a b c") == {("a", "b", "c"): 1}
+    assert shingles("") == {}
+    assert shingles(" ,;! ") == {}
+
+
+def test_counts_are_normalized_to_sum_one() -> None:
+    counts = page_counts("a b c d e f", "c d e f g h")  # 3 true shingles, 3 predicted, 1 shared
+    assert counts.tp == pytest.approx(1 / 5)
+    assert counts.fp == pytest.approx(2 / 5)
+    assert counts.fn == pytest.approx(2 / 5)
+    assert counts.precision == pytest.approx(1 / 3)
+    assert counts.recall == pytest.approx(1 / 3)
+
+
+def test_counts_respect_multiplicity() -> None:
+    # "a b c d a b c d": abcd twice, plus bcda, cdab, dabc; only one abcd is expected
+    counts = page_counts("a b c d", "a b c d\na b c d")
+    assert (counts.tp, counts.fp, counts.fn) == (pytest.approx(1 / 5), pytest.approx(4 / 5), 0)
+
+
+def test_perfect_page_is_one_and_both_empty_is_one() -> None:
+    assert page_precision(0.7, 0, 0) == page_recall(0.7, 0, 0) == 1.0
+    both_empty = page_counts("", "")
+    assert (both_empty.precision, both_empty.recall) == (1.0, 1.0)
+
+
+def test_empty_prediction_has_zero_precision_and_zero_recall() -> None:
+    counts = page_counts("a b c d e", "")
+    assert (counts.tp, counts.fp, counts.fn) == (0, 0, 1)
+    assert counts.precision == 0.0
+    assert counts.recall == 0.0
+
+
+def test_prediction_when_nothing_was_expected_has_zero_recall() -> None:
+    counts = page_counts("", "a b c d")
+    assert counts.precision == 0.0
+    assert counts.recall == 0.0
+
+
+def test_summary_averages_over_the_pages_each_measure_applies_to() -> None:
+    perfect = PageCounts(1.0, 0.0, 0.0)
+    empty_prediction = PageCounts(0.0, 0.0, 1.0)  # counts for recall only
+    nothing_expected = PageCounts(0.0, 1.0, 0.0)  # counts for precision only
+    summary = summarize([perfect, empty_prediction, nothing_expected])
+    assert summary.precision == pytest.approx((1 + 0) / 2)
+    assert summary.recall == pytest.approx((1 + 0) / 2)
+    assert summary.f1 == pytest.approx(0.5)  # F1 of the two means, not a mean of page F1s
+    assert summary.pages == 3
+
+
+def test_f1_is_of_the_means() -> None:
+    summary = summarize([PageCounts(0.5, 0.5, 0.0), PageCounts(0.5, 0.0, 0.5)])
+    assert summary.precision == pytest.approx(0.75)
+    assert summary.recall == pytest.approx(0.75)
+    assert summary.f1 == pytest.approx(0.75)
+
+
+# --- floors ------------------------------------------------------------------------------------------------------
+
+
+def test_floor3_rounds_down() -> None:
+    assert floor3(0.97689) == 0.976
+    assert floor3(0.976) == 0.976
+
+
+def test_update_floors_raises_freely_and_lowers_only_when_allowed(tmp_path: Path) -> None:
+    floors = tmp_path / "floors.json"
+    floors.write_text(json.dumps({"precision": 0.95, "recall": 0.98, "f1": 0.96}))
+    higher_p_lower_r = summarize([PageCounts(0.97, 0.0, 0.03)])  # P 1.0, R 0.97
+    refused = update_floors(higher_p_lower_r, allow_lower=False, path=floors)
+    assert [message.split(":")[0] for message in refused] == ["recall"]
+    assert load_floors(floors) == {"precision": 1.0, "recall": 0.98, "f1": 0.984}  # p and f1 went up
+    assert update_floors(higher_p_lower_r, allow_lower=True, path=floors) == []
+    assert load_floors(floors)["recall"] == 0.97
+
+
+def test_check_floors_tolerates_float_noise_only() -> None:
+    summary = summarize([PageCounts(0.9, 0.05, 0.05)])
+    exact = {"precision": floor3(summary.precision), "recall": floor3(summary.recall), "f1": floor3(summary.f1)}
+    assert check_floors(summary, exact) == []
+    noise = {key: value + FLOOR_TOLERANCE / 2 for key, value in exact.items()}
+    assert check_floors(summary, noise) == []
+    regression = dict(exact, recall=exact["recall"] + 3 * FLOOR_TOLERANCE)
+    assert [message.split()[0] for message in check_floors(summary, regression)] == ["recall"]
+
+
+# --- the gate ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_quality_does_not_drop_below_the_floors() -> None:
+    try:
+        pages = load_bench_pages()
+    except BenchDataMissing as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the extraction benchmark is missing: {exc}")
+        pytest.skip(f"extraction benchmark not available, quality gate skipped: {exc}")
+    ours = next(extractor for extractor in EXTRACTORS if extractor.name == OURS)
+    result = score(ours, pages)
+    assert result is not None and result.summary is not None
+    assert not result.errors, f"the cleaner crashed on benchmark pages: {result.errors}"
+    failures = check_floors(result.summary, load_floors())
+    assert not failures, (
+        f"extraction quality fell below bench/floors.json: {'; '.join(failures)}. "
+        "Run `python -m bench.quality` to see which pages changed; lower a floor only on purpose "
+        "(`python -m bench.quality --update-floors --allow-lower`)."
+    )
