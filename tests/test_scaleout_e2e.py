@@ -53,6 +53,9 @@ DEMO_CONFIG = ROOT / "config" / "sites.demo.yaml"
 FAST = ["--set", "DOWNLOAD_TIMEOUT=1", "--set", "PRESSWASH_RETRY_BACKOFF_BASE=0.1"]
 # A process killed while busy counts as busy until its entry expires: short, so the test's round ends soon.
 SHORT_BUSY = ["--set", "PRESSWASH_REDIS_BUSY_TTL=3"]
+# An idle process with nothing queued stays open this long: started before the seeding, it waits for it
+# (and lingers as long after the round).
+WAIT_FOR_SEEDS = ["--set", "PRESSWASH_REDIS_LINGER=20"]
 BULK_ARTICLES = 200
 BULK_SITE = """\
 sites:
@@ -140,6 +143,15 @@ class Deployment:
             records += [json.loads(line) for line in path.read_bytes().split(b"\n")[:-1]]
         return records
 
+    def wait_until_open(self, processes: dict[str, subprocess.Popen[bytes]], timeout: float = 60) -> None:
+        """Until every process (by run id) has its spider open (Scrapy logs "Spider opened")."""
+        deadline = time.monotonic() + timeout
+        for run_id, process in processes.items():
+            while "Spider opened" not in self.log(run_id):
+                assert process.poll() is None, self.log(run_id)[-3000:]
+                assert time.monotonic() < deadline, f"{run_id} did not open: " + self.log(run_id)[-3000:]
+                time.sleep(0.1)
+
     def finished(self, process: subprocess.Popen[bytes], run_id: str, timeout: float = 90) -> None:
         assert process.wait(timeout=timeout) == 0, self.log(run_id)[-3000:]
         assert "Traceback" not in self.log(run_id), self.log(run_id)[-3000:]
@@ -173,9 +185,12 @@ def shared_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedCra
             deployment = Deployment(
                 base_url, prefix, DEMO_CONFIG, tmp_path_factory.mktemp("shared"), {"PRESSWASH_POSTGRES_DSN": dsn}
             )
-            seeded = deployment.seed("demo")
             pg = ["--set", f"PRESSWASH_POSTGRES_SCHEMA={schema}"]
-            processes = {out: deployment.start(out, f"run-{out}", *FAST, *pg) for out in ("a", "b")}
+            # Both processes are up and waiting on the empty queue before the seeding: started after it,
+            # one could finish the whole (small) site while the other is still importing its modules.
+            processes = {out: deployment.start(out, f"run-{out}", *FAST, *pg, *WAIT_FOR_SEEDS) for out in ("a", "b")}
+            deployment.wait_until_open({f"run-{out}": process for out, process in processes.items()})
+            seeded = deployment.seed("demo")
             for out, process in processes.items():
                 deployment.finished(process, f"run-{out}")
             yield SharedCrawl(
