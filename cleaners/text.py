@@ -40,9 +40,19 @@ _PUNCT_MAP = str.maketrans(
 )
 
 
+# str.translate looks every character up in the map (~0.1 us each, the bulk of normalize's cost on a page);
+# a regular expression finds the few that are in it at C speed.
+_PUNCT_FOLD = {chr(code): replacement for code, replacement in _PUNCT_MAP.items()}
+_PUNCT = re.compile("[" + "".join(_PUNCT_FOLD) + "]")
+
+
+def _fold_punctuation(match: re.Match[str]) -> str:
+    return _PUNCT_FOLD[match.group()]
+
+
 def normalize(text: str) -> str:
     """NFKC, typographic punctuation folded to ASCII, casefolded, whitespace collapsed and stripped."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP).casefold()
+    text = _PUNCT.sub(_fold_punctuation, unicodedata.normalize("NFKC", text)).casefold()
     return _WHITESPACE.sub(" ", text).strip()
 
 

@@ -12,6 +12,7 @@ from cleaners.article import SCHEMA_PATH, Article, Rejected, RejectReason, artic
 from cleaners.core import clean, parse_text_dump
 from cleaners.document import RawDocument
 from cleaners.options import CleaningOptions, load_options
+from cleaners.text import normalize
 
 PARAGRAPH = (
     "The city council approved the new budget on Tuesday after a debate that lasted more than six "
@@ -200,3 +201,21 @@ def test_cleaning_clean_text_again_changes_nothing(options: CleaningOptions) -> 
     assert isinstance(again, Article)
     assert again.paragraphs == first.paragraphs
     assert again.removed == []
+
+
+# --- text normalization (rules, hashes and dedup match on it) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("It\u2019s \u201cfine\u201d \u2014 really", 'it\'s "fine" - really'),
+        ("\u00abBonjour\u00bb\u00a0\u2013\u00a0Paris", '"bonjour" - paris'),
+        ("co\u00adop\u200beration\ufeff", "cooperation"),
+        ("  Stra\u00dfe \n\t STRASSE  ", "strasse strasse"),
+        ("\uff21\uff22\uff23 \u2460", "abc 1"),  # NFKC: full-width letters, circled digit
+        ("plain ascii text", "plain ascii text"),
+    ],
+)
+def test_normalize_folds_typography_case_and_whitespace(raw: str, normalized: str) -> None:
+    assert normalize(raw) == normalized

@@ -9,23 +9,30 @@ the unfiltered tree is checked first (so it is the post-filter, not trafilatura,
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
+from bench._corpus import BenchDataMissing, bench_pages
 from cleaners import extract
+from cleaners.decode import decode_html
 from cleaners.extract import ExtractedPage, extract_html, filter_blocks, join_split_body
 from cleaners.options import CleaningOptions, load_options
 
+GOLDEN = Path(__file__).resolve().parent / "golden"
 URL = "https://ex.com/news/council-budget"
 TITLE = "Council approves budget"
 S1 = (
@@ -645,3 +652,32 @@ def test_link_opening_a_paragraph_keeps_its_following_space(xml: str, text: str)
     extract._strip_links(body)
     assert body.find("p").text == text
     assert body.find(".//ref") is None
+
+
+# --- metadata: trafilatura's step less the license search -----------------------------------------------------
+
+METADATA_FIELDS = ("title", "author", "url", "hostname", "description", "sitename", "date", "categories", "tags")
+
+
+def _metadata_pages() -> list[tuple[str, bytes]]:
+    """The golden HTML fixtures, and the extraction benchmark's pages where it is present (../shared/bench;
+    its absence only narrows this test, the quality gate is the one that requires it under CI)."""
+    pages = [(path.name, path.read_bytes()) for path in sorted((GOLDEN / "html").glob("*.html"))]
+    with contextlib.suppress(BenchDataMissing):
+        pages += bench_pages()
+    return pages
+
+
+def test_metadata_fields_equal_trafilaturas_extract_metadata(options: CleaningOptions) -> None:
+    checked = 0
+    for name, content in _metadata_pages():
+        extractor = options.extractor_for("https://example.org/news/story.html", datetime(2026, 11, 22, tzinfo=UTC))
+        tree = load_html(decode_html(content, None))
+        ours = extract._metadata(tree, extractor)
+        theirs = extract_metadata(
+            tree, extractor.url, extractor.date_params, author_blacklist=extractor.author_blacklist
+        )
+        for field_name in METADATA_FIELDS:
+            assert getattr(ours, field_name) == getattr(theirs, field_name), (name, field_name)
+        checked += 1
+    assert checked >= 10
