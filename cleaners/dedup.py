@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,12 @@ logger = logging.getLogger(__name__)
 PARAMS_META_KEY = "near_duplicate_params"
 _SCHEME = "affine32"  # datasketch 2.x: uint32 hash values, collision-free permutations
 _SEED = 1  # fixed: signatures made with another seed cannot be compared
+#: How a shingle becomes the 32-bit value MinHash permutes (see MinHasher.shingle_hashes). Signatures
+#: stored before this field existed were made with datasketch's default, "sha1" of each shingle.
+_SHINGLE_HASH = "crc32-token-poly64"
+_LEGACY_SHINGLE_HASH = "sha1"
+# Odd 64-bit multiplier of the polynomial that combines a shingle's token hashes (the golden ratio's).
+_POLY = np.uint64(0x9E3779B97F4A7C15)
 
 
 class DedupSettings(BaseModel):
@@ -257,6 +264,7 @@ class NearDuplicateParams:
     rows: int
     seed: int = _SEED
     scheme: str = _SCHEME
+    shingle_hash: str = _SHINGLE_HASH
 
     @classmethod
     def from_settings(cls, settings: DedupSettings) -> NearDuplicateParams:
@@ -272,6 +280,7 @@ class NearDuplicateParams:
                 "rows": self.rows,
                 "seed": self.seed,
                 "scheme": self.scheme,
+                "shingle_hash": self.shingle_hash,
             },
             sort_keys=True,
         )
@@ -279,16 +288,17 @@ class NearDuplicateParams:
     @classmethod
     def from_json(cls, text: str) -> NearDuplicateParams | None:
         try:
-            return cls(**json.loads(text))
+            return cls(**{"shingle_hash": _LEGACY_SHINGLE_HASH, **json.loads(text)})
         except (TypeError, ValueError):
             return None
 
     def same_signatures(self, other: NearDuplicateParams) -> bool:
-        return (self.num_perm, self.shingle_size, self.seed, self.scheme) == (
+        return (self.num_perm, self.shingle_size, self.seed, self.scheme, self.shingle_hash) == (
             other.num_perm,
             other.shingle_size,
             other.seed,
             other.scheme,
+            other.shingle_hash,
         )
 
 
@@ -310,18 +320,43 @@ class MinHasher:
             return []
         return [" ".join(tokens[i : i + k]).encode("utf-8") for i in range(len(tokens) - k + 1)]
 
+    def shingle_hashes(self, text: str) -> np.ndarray | None:
+        """One 32-bit value per word shingle, the same as hashing each shingle's text but ~5x cheaper.
+
+        datasketch's default hashes every shingle with SHA-1 from Python (~2 us each, 600 a page: the
+        largest cost of the crawl's process after Scrapy itself). Here each distinct word is hashed once
+        (CRC-32), and a shingle's value is a polynomial of its words' values in wrapping 64-bit
+        arithmetic, computed for all shingles at once, ending with a multiplication so that every word
+        reaches the top 32 bits, which are the value (datasketch then applies its own finalizer, a
+        bijection that spreads them, before permuting). Same words in the same order, same value, on every
+        machine; None for a text shorter than one shingle.
+        """
+        tokens = words(normalize(text))
+        k = self.params.shingle_size
+        count = len(tokens) - k + 1
+        if count < 1:
+            return None
+        vocabulary: dict[str, int] = {}
+        positions = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in tokens), np.int64, len(tokens))
+        token_hashes = np.array([zlib.crc32(t.encode("utf-8")) for t in vocabulary], dtype=np.uint64)[positions]
+        combined = np.zeros(count, dtype=np.uint64)
+        for offset in range(k):  # uint64 array arithmetic wraps silently, as intended
+            combined = (combined + token_hashes[offset : offset + count]) * _POLY
+        return (combined >> np.uint64(32)).astype(np.uint32)
+
     def signature(self, text: str) -> bytes | None:
         """uint32 little-endian hash values; None for a text shorter than one shingle."""
-        shingles = self.shingles(text)
-        if not shingles:
+        hashes = self.shingle_hashes(text)
+        if hashes is None:
             return None
         minhash = self._minhash(
             num_perm=self.params.num_perm,
             seed=self.params.seed,
             scheme=self.params.scheme,
             permutations=self._permutations,
+            hashfunc=int,  # the values are already hashes (shingle_hashes)
         )
-        minhash.update_batch(shingles)
+        minhash.update_batch(hashes.tolist())
         return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
 
     def buckets(self, signature: bytes) -> list[Bucket]:

@@ -34,7 +34,14 @@ from twisted.internet.defer import Deferred
 
 from cleaners.dedup import DedupSettings
 from cleaners.urls import normalize_url
-from crawler.archive import MARKER_SUFFIX, FetchedResponse, WarcArchive, prune_archive, repair_torn_tail
+from crawler.archive import (
+    DEFAULT_GZIP_LEVEL,
+    MARKER_SUFFIX,
+    FetchedResponse,
+    WarcArchive,
+    prune_archive,
+    repair_torn_tail,
+)
 from crawler.extensions import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META
 from crawler.items import PageItem
 from crawler.recurring import SharedState, dedup_settings
@@ -202,12 +209,20 @@ class ArchiveMiddleware:
     ``archive.enabled: false`` (``PRESSWASH_ARCHIVE_DIR`` unset).
     """
 
-    def __init__(self, *, root: str | Path, site: str, retention_days: int | None = None, stats: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        root: str | Path,
+        site: str,
+        retention_days: int | None = None,
+        gzip_level: int = DEFAULT_GZIP_LEVEL,
+        stats: Any = None,
+    ) -> None:
         self.root = Path(root)
         self.site = site
         self.retention_days = retention_days
         self.stats = stats
-        self.archive = WarcArchive(self.root, site)
+        self.archive = WarcArchive(self.root, site, gzip_level=gzip_level)
         self._error_logged = False
 
     @classmethod
@@ -221,6 +236,7 @@ class ArchiveMiddleware:
             root=root,
             site=settings.get("PRESSWASH_SITE") or "unnamed",
             retention_days=int(retention) if retention is not None else None,
+            gzip_level=settings.getint("PRESSWASH_ARCHIVE_GZIP_LEVEL", DEFAULT_GZIP_LEVEL),
             stats=crawler.stats,
         )
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)

@@ -61,6 +61,7 @@ def recurring_scrapy_settings(settings: BaseSettings, site: str) -> dict[str, An
         "PRESSWASH_DEDUP": recurring.dedup.model_dump(),
         "PRESSWASH_ARCHIVE_DIR": str(resolve_under(output, archive.dir)) if archive.enabled else None,
         "PRESSWASH_ARCHIVE_RETENTION_DAYS": archive.retention_days,
+        "PRESSWASH_ARCHIVE_GZIP_LEVEL": archive.gzip_level,
         "JOBDIR": str(resolve_under(output, jobs_dir) / site) if jobs_dir else None,
     }
 

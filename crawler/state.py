@@ -76,6 +76,9 @@ class ArchiveSettings(BaseModel):
     enabled: bool = True
     dir: str = Field(default="raw", description="relative to the output directory (or absolute)")
     retention_days: int | None = Field(default=90, ge=1, description="delete older day files; null keeps all")
+    gzip_level: int = Field(
+        default=1, ge=1, le=9, description="zlib level of each record: 1 is a quarter of 9's time, files ~20% larger"
+    )
 
 
 class SchedulerSettings(BaseModel):

@@ -201,6 +201,29 @@ def test_one_file_per_utc_day_and_fetch_time_kept_exactly(tmp_path: Path) -> Non
     assert warc_date(datetime(2026, 6, 1, 12, 0)) == "2026-06-01T12:00:00.000000Z"
 
 
+def test_gzip_level_changes_the_size_not_the_records(tmp_path: Path) -> None:
+    """Each record is its own gzip member whatever the level (torn-tail repair relies on it), and the
+    records read back the same."""
+    moment = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    paths = {}
+    for level in (1, 9):
+        with WarcArchive(tmp_path / str(level), "demo", gzip_level=level) as archive:
+            for n in range(3):
+                paths[level] = archive.write(_page(n, moment))
+    fast, small = paths[1], paths[9]
+    def records(path: Path) -> list[tuple[Any, ...]]:
+        docs = [d for d in iter_warc(str(path), 10_000_000) if isinstance(d, RawDocument)]
+        return [(d.url, d.content, d.content_type, d.fetched_at, d.site) for d in docs]
+
+    assert len(records(fast)) == 3 and records(fast) == records(small)
+    assert small.stat().st_size < fast.stat().st_size
+    data = fast.read_bytes()
+    assert data.count(b"\x1f\x8b\x08") >= 7  # warcinfo + 3 request/response pairs, one member each
+    assert complete_members_end(fast, 0) == len(data)
+    with pytest.raises(ValueError, match="gzip_level"):
+        WarcArchive(tmp_path, "demo", gzip_level=0)
+
+
 def test_runs_append_to_the_day_file(tmp_path: Path) -> None:
     moment = datetime(2026, 6, 1, 12, tzinfo=UTC)
     for run in range(3):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -323,25 +324,21 @@ def test_store_implementations_satisfy_the_protocol(tmp_path: Path) -> None:
 def test_index_stays_on_disk_and_checks_are_cheap(tmp_path: Path) -> None:
     """Per article: one signature and one bucket row per band in the store; nothing kept in memory."""
     import random
-    import time
 
     vocabulary = sorted({w.strip(".,;").lower() for p in BODY + OTHER for w in p.split()})
     rng = random.Random(7)
     with SqliteStateStore(tmp_path / "state.sqlite3") as store:
         index = DedupIndex(store)
-        started = time.perf_counter()
         for n in range(150):
             paragraphs = [" ".join(rng.choice(vocabulary) for _ in range(60)) for _ in range(5)]
             result = index.admit(article(f"{BASE}/bulk/{n}.html", paragraphs))
             assert isinstance(result, Article)
             index.record(result)
-        elapsed = time.perf_counter() - started
         counts = store.counts()
         assert index.in_flight == 0
         bands = index.hasher.params.bands  # type: ignore[union-attr]
         assert counts["signatures"] == counts["articles"] == 150
         assert counts["lsh_buckets"] == 150 * bands
-    assert elapsed < 10  # ~ms per article; generous for a loaded CI machine
 
 
 def test_similarity_estimate_tracks_jaccard() -> None:
@@ -352,3 +349,27 @@ def test_similarity_estimate_tracks_jaccard() -> None:
     estimate = MinHasher.similarity(hasher.signature(a) or b"", hasher.signature(b) or b"")
     assert abs(estimate - exact) < 0.12
     assert hasher.signature("too short") is None
+
+
+def test_shingle_hashes_are_pinned_and_word_order_matters() -> None:
+    """The values are stored (signatures outlive runs and machines): a change to how they are made must
+    be a new ``shingle_hash`` name, which makes a store drop its old signatures."""
+    hasher = MinHasher(NearDuplicateParams.from_settings(DedupSettings()))
+    hashes = hasher.shingle_hashes("The quick brown fox jumps over the lazy dog")
+    assert hashes is not None and hashes.tolist() == [860364330, 4037283839, 4260496639, 838058031, 41673058]
+    last, other_last, other_first = (
+        hasher.shingle_hashes(text) for text in ("w1 w2 w3 w4 alpha", "w1 w2 w3 w4 beta", "zeta w2 w3 w4 alpha")
+    )
+    assert len({int(h[0]) for h in (last, other_last, other_first) if h is not None}) == 3
+    assert hasher.shingle_hashes("four words only here") is None
+
+
+def test_signatures_stored_with_sha1_shingles_are_not_compared() -> None:
+    """A store written before shingle_hash existed holds SHA-1 shingle signatures: not comparable."""
+    current = NearDuplicateParams.from_settings(DedupSettings())
+    legacy = json.loads(current.to_json())
+    del legacy["shingle_hash"]
+    stored = NearDuplicateParams.from_json(json.dumps(legacy))
+    assert stored is not None and stored.shingle_hash == "sha1"
+    assert not current.same_signatures(stored)
+    assert NearDuplicateParams.from_json(current.to_json()) == current
