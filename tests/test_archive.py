@@ -211,6 +211,7 @@ def test_gzip_level_changes_the_size_not_the_records(tmp_path: Path) -> None:
             for n in range(3):
                 paths[level] = archive.write(_page(n, moment))
     fast, small = paths[1], paths[9]
+
     def records(path: Path) -> list[tuple[Any, ...]]:
         docs = [d for d in iter_warc(str(path), 10_000_000) if isinstance(d, RawDocument)]
         return [(d.url, d.content, d.content_type, d.fetched_at, d.site) for d in docs]
