@@ -7,6 +7,7 @@ and no stage reads configuration on its own.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -113,13 +114,29 @@ class CleaningOptions:
         return CleaningOptions(**values)  # type: ignore[arg-type]
 
 
+def _file_version(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # BoilerplateRules.load reports the unreadable file
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_rules(path: Path, version: tuple[int, int] | None) -> BoilerplateRules:
+    """Compiled rules, once per process and file version: compiling them is most of a start (~0.5 s), and
+    a crawl's process asks twice (checking the config, opening the clean pipeline). Immutable, so shared;
+    an edited file (new mtime or size) is compiled again."""
+    return BoilerplateRules.load(path)
+
+
 def load_options(config_path: str | Path | None = None) -> CleaningOptions:
     """Build the options from a presswash.yaml (the project's own by default)."""
     path = Path(config_path) if config_path else DEFAULT_CONFIG
     settings = validate(PresswashConfig, load_yaml(path), path).cleaning
     rules_path = (path.parent / settings.boilerplate).resolve()
     return CleaningOptions(
-        rules=BoilerplateRules.load(rules_path),
+        rules=_load_rules(rules_path, _file_version(rules_path)),
         min_words=settings.min_words,
         languages=frozenset(code.lower() for code in settings.languages),
         favor_precision=settings.favor_precision,
