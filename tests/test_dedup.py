@@ -19,6 +19,7 @@ from cleaners.dedup import (
     MemoryDedupStore,
     MinHasher,
     NearDuplicateParams,
+    lsh_bands,
 )
 from cleaners.text import content_hash, stable_id, word_count
 from cleaners.urls import normalize_url
@@ -373,3 +374,19 @@ def test_signatures_stored_with_sha1_shingles_are_not_compared() -> None:
     assert stored is not None and stored.shingle_hash == "sha1"
     assert not current.same_signatures(stored)
     assert NearDuplicateParams.from_json(current.to_json()) == current
+
+
+@pytest.mark.parametrize("num_perm", [32, 128])
+def test_lsh_bands_are_the_ones_datasketch_picks(num_perm: int) -> None:
+    """A sample (datasketch takes ~0.5 s a pair here); the full grid, num_perm 32/64/128/256 by thresholds
+    0.30-1.00 in steps of 0.01, matched when lsh_bands was written."""
+    from datasketch import MinHashLSH
+
+    for threshold in (0.3, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99):
+        try:
+            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        except ValueError:
+            with pytest.raises(ValueError, match="near_duplicate_threshold"):
+                lsh_bands.__wrapped__(threshold, num_perm)
+            continue
+        assert lsh_bands.__wrapped__(threshold, num_perm) == (lsh.b, lsh.r), threshold
