@@ -446,7 +446,6 @@ class DedupIndex:
         self.settings = settings or DedupSettings()
         self._clock = clock or (lambda: datetime.now(UTC))
         self._pending: dict[str, _Pending] = {}
-        self._presigned: dict[tuple[str, str], bytes | None] = {}
         self.hasher: MinHasher | None = None
         if self.settings.enabled and self.settings.near_duplicates:
             params = NearDuplicateParams.from_settings(self.settings)
@@ -531,19 +530,8 @@ class DedupIndex:
                 return _ref(pending.article, "")
         return self.store.article_by_content(content_hash)
 
-    def presign(self, article: Article, params: NearDuplicateParams, signature: bytes | None) -> None:
-        """Take a signature made elsewhere (a cleaning worker) for this very text, so admitting the
-        article does not compute it again; ignored when made with other parameters than this index's."""
-        if self.hasher is not None and params == self.hasher.params:
-            self._presigned[(article.id, article.content_hash)] = signature
-
     def _signature(self, article: Article) -> bytes | None:
-        if self.hasher is None:
-            return None
-        key = (article.id, article.content_hash)
-        if key in self._presigned:
-            return self._presigned.pop(key)
-        return self.hasher.signature(article.text)
+        return self.hasher.signature(article.text) if self.hasher is not None else None
 
     # -- admit / record --
 

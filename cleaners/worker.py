@@ -10,9 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from cleaners.article import Article, CleanResult
+from cleaners.article import CleanResult
 from cleaners.core import clean
-from cleaners.dedup import MinHasher, NearDuplicateParams
 from cleaners.document import RawDocument
 from cleaners.options import CleaningOptions, load_options
 
@@ -41,22 +40,6 @@ def clean_in_worker(raw: RawDocument, overrides: tuple[tuple[str, Any], ...] = (
     if _options is None:
         init_worker(None)
     return clean(raw, _overridden(overrides))
-
-
-@lru_cache(maxsize=4)
-def _hasher(params: NearDuplicateParams) -> MinHasher:
-    return MinHasher(params)
-
-
-def clean_and_sign(
-    raw: RawDocument, overrides: tuple[tuple[str, Any], ...], params: NearDuplicateParams
-) -> tuple[CleanResult, bytes | None]:
-    """Clean, and for an article also make its near-duplicate signature here rather than in the crawl's
-    process: that process runs Scrapy on one core and is the crawl's bottleneck, the workers are not."""
-    result = clean_in_worker(raw, overrides)
-    if not isinstance(result, Article):
-        return result, None
-    return result, _hasher(params).signature(result.text)
 
 
 def clean_file_in_worker(path: str, overrides: tuple[tuple[str, Any], ...] = ()) -> CleanResult:

@@ -26,16 +26,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import ValidationError
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.conf import build_component_list
-from scrapy.utils.misc import load_object
 
 from cleaners.article import Article, CleanResult, Rejected, RejectReason
 from cleaners.core import clean
-from cleaners.dedup import DedupSettings, Duplicate, NearDuplicateParams
+from cleaners.dedup import DedupSettings, Duplicate
 from cleaners.document import RawDocument
 from cleaners.jsonl import JsonlWriter, read_jsonl
 from cleaners.options import CleaningOptions, load_options
-from cleaners.worker import clean_and_sign, clean_in_worker
+from cleaners.worker import clean_in_worker
 from crawler.cleaning_worker import init_crawl_worker
 from crawler.extensions import Rejection
 from crawler.items import PageItem
@@ -102,25 +100,20 @@ class SharedPool:
             self._pools.pop(self.key, None)
         self.executor.shutdown(wait=True, cancel_futures=True)
 
-    async def clean(
-        self, raw: RawDocument, overrides: tuple[tuple[str, Any], ...], sign: NearDuplicateParams | None = None
-    ) -> tuple[CleanResult, bytes | None]:
-        """Clean in a worker, with the article's near-duplicate signature when ``sign`` is given. If a
-        worker died (a crash in a C extension, the OOM killer), the pool is replaced and the document
-        tried once more; dying twice makes it an internal_error."""
+    async def clean(self, raw: RawDocument, overrides: tuple[tuple[str, Any], ...]) -> CleanResult:
+        """Clean in a worker. If a worker died (a crash in a C extension, the OOM killer), the pool is
+        replaced and the document tried once more; dying twice makes it an internal_error."""
         for attempt in (1, 2):
             executor = self.executor
             try:
-                if sign is not None:
-                    return await asyncio.wrap_future(executor.submit(clean_and_sign, raw, overrides, sign))
-                return await asyncio.wrap_future(executor.submit(clean_in_worker, raw, overrides)), None
+                return await asyncio.wrap_future(executor.submit(clean_in_worker, raw, overrides))
             except BrokenProcessPool as exc:
                 logger.error("cleaning worker died on %s (attempt %d): %s", raw.source, attempt, exc)
                 with self._lock:
                     if self.executor is executor:
                         self.executor = self._new_executor()
                         executor.shutdown(wait=False, cancel_futures=True)
-        return Rejected(RejectReason.INTERNAL_ERROR, "cleaning worker died twice", raw.source), None
+        return Rejected(RejectReason.INTERNAL_ERROR, "cleaning worker died twice", raw.source)
 
 
 class CleanPipeline:
@@ -132,7 +125,6 @@ class CleanPipeline:
         config_path: str | None = None,
         mode: str = "pool",
         workers: int | None = None,
-        sign: NearDuplicateParams | None = None,
         stats: Any = None,
     ) -> None:
         if mode not in CLEAN_MODES:
@@ -140,7 +132,6 @@ class CleanPipeline:
         self.config_path = config_path
         self.mode = mode
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.sign = sign
         self.stats = stats
         self._pool: SharedPool | None = None
         self._options: CleaningOptions | None = None
@@ -155,7 +146,6 @@ class CleanPipeline:
             config_path=settings.get("PRESSWASH_CONFIG"),
             mode=settings.get("PRESSWASH_CLEAN_MODE", "pool"),
             workers=int(workers) if workers else None,
-            sign=_signing_params(settings),
             stats=crawler.stats,
         )
 
@@ -174,16 +164,12 @@ class CleanPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
             return item
-        signature = None
         if self._pool is not None:
-            result, signature = await self._pool.clean(item.raw, item.overrides, self.sign)
+            result = await self._pool.clean(item.raw, item.overrides)
         else:
             result = clean(item.raw, self._inline(item.overrides))
         if isinstance(result, Article):
-            record = result.model_dump(mode="json")
-            if self.sign is not None:
-                record[SIGNATURE_KEY] = (self.sign, signature)
-            return record
+            return result.model_dump(mode="json")
         self._count(result)
         raise Rejection(result)
 
@@ -205,26 +191,6 @@ class CleanPipeline:
 
 def _import_minhash() -> None:
     import datasketch  # noqa: F401
-
-
-#: Item key under which CleanPipeline hands DedupPipeline the signature a worker made; DedupPipeline always
-#: removes it (it is only added when DedupPipeline is enabled after CleanPipeline). Not JSON: were it ever
-#: to reach a writer, the write would fail loudly rather than add a field to the record.
-SIGNATURE_KEY = "_presswash_near_signature"
-
-
-def _signing_params(settings: Any) -> NearDuplicateParams | None:
-    """The near-duplicate parameters, when the workers should sign articles: near-duplicate detection on,
-    and DedupPipeline enabled after CleanPipeline to take the signatures."""
-    dedup = dedup_settings(settings)
-    if not (dedup.enabled and dedup.near_duplicates):
-        return None
-    pipelines = [load_object(path) for path in build_component_list(settings.getwithbase("ITEM_PIPELINES"))]
-    if CleanPipeline not in pipelines or DedupPipeline not in pipelines:
-        return None
-    if pipelines.index(DedupPipeline) < pipelines.index(CleanPipeline):
-        return None
-    return NearDuplicateParams.from_settings(dedup)
 
 
 class DedupPipeline:
@@ -308,17 +274,12 @@ class DedupPipeline:
             self._shared = None
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, dict):
-            return item
-        params, signature = item.pop(SIGNATURE_KEY, (None, None))
-        if self._shared is None:
+        if self._shared is None or not isinstance(item, dict):
             return item
         try:
             article = Article.model_validate(item)
         except ValidationError:
             return item  # not one of our articles (another pipeline's item): not ours to judge
-        if params is not None:
-            self._shared.index.presign(article, params, signature)
         result = self._shared.index.admit(article)
         if isinstance(result, Duplicate):
             self._count(result, article)

@@ -19,7 +19,7 @@ from test_dedup import BASE, BODY, ORIGINAL, SYNDICATED, article
 
 from cleaners.article import Article
 from cleaners.batch import clean_inputs
-from cleaners.dedup import DedupSettings, MinHasher, NearDuplicateParams
+from cleaners.dedup import DedupSettings
 from cleaners.document import RawDocument
 from cleaners.jsonl import JsonlWriter
 from cleaners.sources import iter_warc
@@ -35,7 +35,7 @@ from crawler.extensions import (
     classify_failure,
 )
 from crawler.middlewares import ArchiveMiddleware, ConditionalGetMiddleware
-from crawler.pipelines import SIGNATURE_KEY, DedupPipeline
+from crawler.pipelines import DedupPipeline
 from crawler.recurring import JOBDIR_MARKER, JobDir, SharedState
 from crawler.state import FetchState
 
@@ -89,41 +89,6 @@ def test_a_duplicate_dropped_here_does_not_release_its_original_in_flight(pipeli
     pipeline.item_dropped(twin, None, caught.value)  # type: ignore[arg-type]
     with pytest.raises(Rejection):  # the original is still held in flight
         pipeline.process_item(as_item(article(f"{BASE}/copy.html", ORIGINAL)))
-
-
-def test_a_signature_made_by_the_worker_is_used_and_never_reaches_the_record(pipeline: DedupPipeline) -> None:
-    """CleanPipeline hands the worker's signature over in the item; DedupPipeline takes it out and uses it
-    (a syndicated copy signed the same way is still caught), and ignores one made with other parameters."""
-    params = NearDuplicateParams.from_settings(DedupSettings())
-    first_article = article(f"{BASE}/a.html", ORIGINAL)
-    first = {**as_item(first_article), SIGNATURE_KEY: (params, clean_and_sign_signature(first_article, params))}
-    written = pipeline.process_item(first)
-    assert SIGNATURE_KEY not in written and written == as_item(first_article)
-    pipeline.item_scraped(written, None)  # type: ignore[arg-type]
-    copy = article(f"{BASE}/syndicated.html", SYNDICATED)
-    with pytest.raises(Rejection) as caught:
-        pipeline.process_item({**as_item(copy), SIGNATURE_KEY: (params, clean_and_sign_signature(copy, params))})
-    assert caught.value.rejected.detail.startswith(f"near duplicate of {first['id']}")
-    other = NearDuplicateParams.from_settings(DedupSettings(shingle_size=3))
-    with pytest.raises(Rejection):  # a signature of other parameters (here: None) is not trusted
-        pipeline.process_item({**as_item(copy), SIGNATURE_KEY: (other, None)})
-
-
-def clean_and_sign_signature(item: Article, params: NearDuplicateParams) -> bytes | None:
-    return MinHasher(params).signature(item.text)
-
-
-def test_workers_sign_only_when_dedup_pipeline_follows_the_clean_pipeline() -> None:
-    from scrapy.settings import Settings
-
-    from crawler.pipelines import _signing_params
-
-    clean, dedup = "crawler.pipelines.CleanPipeline", "crawler.pipelines.DedupPipeline"
-    assert _signing_params(Settings({"ITEM_PIPELINES": {clean: 100, dedup: 200}})) is not None
-    assert _signing_params(Settings({"ITEM_PIPELINES": {clean: 100}})) is None
-    assert _signing_params(Settings({"ITEM_PIPELINES": {clean: 300, dedup: 200}})) is None
-    off = {"ITEM_PIPELINES": {clean: 100, dedup: 200}, "PRESSWASH_DEDUP": {"near_duplicates": False}}
-    assert _signing_params(Settings(off)) is None
 
 
 def test_open_replays_written_but_unrecorded_articles(tmp_path: Path) -> None:
