@@ -146,10 +146,11 @@ def history(tmp_path_factory: pytest.TempPathFactory, demo_manifest: dict[str, A
     proc, base_url = start_server_subprocess(slow_seconds=5.0)
     output = tmp_path_factory.mktemp("recurring")
     try:
-        # Run 1 waits out two 2 s timeouts on the slow page: busy enough while a second crawl is tried.
+        # Run 1 waits out two 4 s timeouts on the slow page (5 s): busy for 8 s or more while a second crawl
+        # (~2 s to start on an idle machine) is tried, with room for a loaded CI machine.
         first = subprocess.Popen(
             crawl_command(
-                DEMO_CONFIG, output, "--set", "DOWNLOAD_TIMEOUT=2", "--set", "PRESSWASH_RETRY_BACKOFF_BASE=0.1"
+                DEMO_CONFIG, output, "--set", "DOWNLOAD_TIMEOUT=4", "--set", "PRESSWASH_RETRY_BACKOFF_BASE=0.1"
             ),
             cwd=ROOT,
             env=crawl_env(base_url, "run1"),
