@@ -21,15 +21,26 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cleaners.config import ConfigError
 from cleaners.options import load_options
 from crawler.redis_mode import crawl_overrides, load_scale_settings
-from crawler.runlog import EXIT_LOCKED, RUN_ID_ENV, SiteBusy, hold_site_locks, lock_dir_for
+from crawler.runlog import (
+    EXIT_LOCKED,
+    HELD_LOCKS_ENV,
+    RUN_ID_ENV,
+    SiteBusy,
+    hold_site_locks,
+    lock_dir_for,
+    read_run_counts,
+    stats_path_for,
+    this_host,
+)
 from crawler.sites import load_sites
-from crawler.state import load_recurring_settings, open_state_store, state_location
+from crawler.state import RunRecord, load_recurring_settings, open_state_store, state_location, utc_iso
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 _OK_FINISH = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
@@ -101,8 +112,10 @@ def run_crawl(
     overrides["PRESSWASH_SITE_LOCKED"] = True  # taken below, for every site, before Scrapy starts
     settings = build_settings(overrides)
     names = [site.name for site in selected]
+    run_log = _HandStartedRuns(location, out, settings.get("PRESSWASH_RUN_ID"), names)
     try:
         with hold_site_locks(lock_dir_for(location, out), names):
+            run_log.started()
             started = _crawl_sites(settings, names, str(loaded.path))
     except SiteBusy as exc:
         print(f"presswash: {exc}; not started", file=sys.stderr)
@@ -113,9 +126,61 @@ def run_crawl(
         stats = crawler.stats.get_stats() if crawler.stats else {}
         line, ok = _summary(name, stats, errors, out / name / f"{settings.get('PRESSWASH_RUN_DATE')}.jsonl")
         print(line, file=sys.stderr)
+        run_log.finished(name, ok, line if not ok else None)
         if not ok:
             status = EXIT_FAILED
     return status
+
+
+class _HandStartedRuns:
+    """The run log's records of a crawl started by hand (``presswash crawl``, cron, a systemd timer), so
+    ``presswash runs`` lists it beside the scheduler's runs. A crawl the scheduler started is recorded by
+    the scheduler (it hands down its lock in $PRESSWASH_HELD_LOCKS): nothing is written twice. Recording is
+    best effort: the crawl's own output and stats are the record of truth, a state store that cannot take
+    the record costs a warning, never the crawl."""
+
+    def __init__(self, location: str, output: Path, run_id: str, sites: list[str]) -> None:
+        self.enabled = not os.environ.get(HELD_LOCKS_ENV)
+        self.location, self.output, self.run_id = location, output, run_id
+        self.records = {
+            site: RunRecord(run_id=run_id, site=site, started_at=utc_iso(), trigger="manual", pid=os.getpid())
+            for site in sites
+        }
+
+    def started(self) -> None:
+        for record in self.records.values():
+            self._put(replace(record, host=this_host()))
+
+    def finished(self, site: str, ok: bool, detail: str | None) -> None:
+        record = self.records.get(site)
+        if record is None:
+            return
+        stats = stats_path_for(self.output, site, self.run_id)
+        counts = read_run_counts(stats) if stats.is_file() else {}
+        self._put(
+            replace(
+                record,
+                host=this_host(),
+                status="ok" if ok else "failed",
+                finished_at=utc_iso(),
+                exit_code=EXIT_OK if ok else EXIT_FAILED,
+                stats_path=str(stats) if stats.is_file() else None,
+                detail=detail,
+                **counts,
+            )
+        )
+
+    def _put(self, record: RunRecord) -> None:
+        if not self.enabled:
+            return
+        try:
+            store = open_state_store(self.location)
+            try:
+                store.put_run(record)
+            finally:
+                store.close()
+        except Exception as exc:  # best effort, see the class docstring
+            print(f"presswash: {record.site}: run {record.run_id} not recorded in the run log: {exc}", file=sys.stderr)
 
 
 def _crawl_sites(settings: Any, names: list[str], config: str) -> list[tuple[str, Any, list[BaseException]]]:

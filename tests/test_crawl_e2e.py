@@ -67,6 +67,7 @@ def path_of(url: str) -> str:
 @dataclass
 class CrawlRun:
     base_url: str
+    output: Path
     returncode: int
     stderr: str
     records: list[dict[str, Any]]
@@ -100,6 +101,7 @@ def crawl(server: str, tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
     stats = json.loads(stats_files[0].read_text(encoding="utf-8"))
     return CrawlRun(
         base_url=server,
+        output=output,
         returncode=done.returncode,
         stderr=done.stderr,
         records=list(read_jsonl(articles[0])),
@@ -114,6 +116,18 @@ def test_crawl_finishes_cleanly(crawl: CrawlRun) -> None:
     assert "Traceback" not in crawl.stderr
     assert crawl.stats["finish_reason"] == "finished"
     assert "presswash: demo: read" in crawl.stderr  # the one-line summary
+
+
+def test_a_hand_started_crawl_is_in_the_run_log(crawl: CrawlRun) -> None:
+    """`presswash runs` lists crawls started by hand (or by cron) too, not only the scheduler's."""
+    command = [sys.executable, "-m", "crawler.cli", "runs", "--json", "--output", str(crawl.output)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    [run] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert (run["site"], run["status"], run["trigger"], run["exit_code"]) == ("demo", "ok", "manual", 0)
+    assert run["articles"] == crawl.stats["written"] == len(crawl.records)
+    assert run["rejected"] == sum(crawl.stats["rejected"].values())
+    assert run["finished_at"] >= run["started_at"] and Path(run["stats_path"]).is_file()
 
 
 def test_the_right_articles_and_only_articles(crawl: CrawlRun, demo_manifest: dict[str, Any]) -> None:
