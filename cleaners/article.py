@@ -54,7 +54,9 @@ class Article(BaseModel):
     html_lang: str | None = Field(default=None, description="The page's <html lang>, as declared.")
     text: str = Field(description="Paragraphs separated by one blank line.")
     paragraphs: list[str]
-    word_count: int = Field(ge=0)
+    word_count: int = Field(
+        ge=0, description="Words of the text: runs of letters and digits, each Han or kana character one word."
+    )
     content_hash: str = Field(description="sha256 of the normalized text (NFKC, casefolded, spaces).")
     removed: list[Removal] = Field(default_factory=list)
     fetched_at: str | None = Field(description="When the page was fetched (ISO 8601, UTC); null for files.")

@@ -18,7 +18,7 @@ from cleaners.document import RawDocument
 from cleaners.extract import extract_html
 from cleaners.language import detect_language, html_lang, primary_code
 from cleaners.options import CleaningOptions
-from cleaners.text import content_hash, stable_id, word_count
+from cleaners.text import article_word_count, content_hash, stable_id
 from cleaners.urls import normalize_url
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
     if not result.paragraphs:
         return reject(RejectReason.NO_CONTENT, f"nothing left after removing {len(result.removed)} lines")
     text = "\n\n".join(result.paragraphs)
-    words = word_count(text)
+    words = article_word_count(text)
     if words < options.min_words:
         return reject(RejectReason.TOO_SHORT, f"{words} words < min_words={options.min_words}")
 

@@ -12,7 +12,7 @@ from cleaners.article import SCHEMA_PATH, Article, Rejected, RejectReason, artic
 from cleaners.core import clean, parse_text_dump
 from cleaners.document import RawDocument
 from cleaners.options import CleaningOptions, load_options
-from cleaners.text import normalize
+from cleaners.text import article_word_count, normalize
 
 PARAGRAPH = (
     "The city council approved the new budget on Tuesday after a debate that lasted more than six "
@@ -219,3 +219,33 @@ def test_cleaning_clean_text_again_changes_nothing(options: CleaningOptions) -> 
 )
 def test_normalize_folds_typography_case_and_whitespace(raw: str, normalized: str) -> None:
     assert normalize(raw) == normalized
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("The council voted, 12-3, on Tuesday.", 7),
+        ("北京市政府今天宣布", 9),  # Chinese: no spaces, one word per character
+        ("日本語の文章です。", 8),  # Japanese: kanji and kana
+        ("Kindle for PC に対応", 6),
+        ("서울시는 오늘 발표했다", 3),  # Korean is written with spaces: words as usual
+    ],
+)
+def test_article_words_count_each_han_or_kana_character(text: str, words: int) -> None:
+    assert article_word_count(text) == words
+
+
+def test_a_chinese_article_is_not_too_short(options: CleaningOptions) -> None:
+    """Counted in \\w runs, these 200 characters would be a dozen words, under min_words."""
+    sentences = [
+        "北京市政府今天宣布，将在明年投入更多资金用于公共交通建设，以缓解城市拥堵问题。",
+        "这是一个测试句子，用来检查语言检测是否正确，以及文章的字数是否按照每个汉字计算。",
+        "新的地铁线路预计将在三年内完工，届时每天可以运送大约五十万名乘客往返市中心。",
+        "市民对这一计划普遍表示欢迎，但也有人担心施工期间会给周边居民带来不便和噪音。",
+        "有关部门表示，他们会在开工之前举行听证会，广泛听取各方面的意见和建议。",
+    ]
+    body = "".join(f"<p>{sentence}</p>" for sentence in sentences)
+    html = f"<html lang='zh'><head><title>北京公交</title></head><body><article>{body}</article></body></html>"
+    result = clean(RawDocument(content=html.encode(), source_path="zh.html"), options.replace(min_words=25))
+    assert isinstance(result, Article), result
+    assert result.word_count >= 150 and result.language.startswith("zh")
