@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Crawl several sites in one process (Scrapy), cleaning every article page.",
     )
     add_crawl_arguments(crawl)
-    crawl.set_defaults(handler=crawl_command)
+    crawl.set_defaults(handler=crawl_command, scrapy_logging=True)
     schedule = commands.add_parser(
         "schedule",
         help="run each site's crawl at its cron schedule (long-running)",
@@ -112,10 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    if not getattr(args, "scrapy_logging", False):  # a crawl logs through Scrapy's root handler (LOG_LEVEL)
+        logging.basicConfig(
+            level=logging.INFO if args.verbose else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     try:
         return int(args.handler(args))
     except ConfigError as exc:

@@ -221,7 +221,7 @@ def _summary(site: str, stats: dict[str, Any], errors: list[BaseException], outp
         parts.append(f"already known {unchanged} (entries not fetched again), not modified {not_modified}")
     ok = finish in _OK_FINISH and bool(stats.get("presswash/accounted", False))
     ok = ok and not any(failed.get(reason) for reason in _CRASH_REASONS)
-    where = f"articles in {output}" if output.exists() else "no article written"
+    where = f"articles in {output}" if stats.get("presswash/written") else "no article written"
     line = f"presswash: {site}: {', '.join(parts)}; finish {finish}; {where}; stats {stats.get('presswash/stats_file')}"
     if not stats.get("presswash/accounted", False):
         line += "; NOT ALL URLS ACCOUNTED FOR"

@@ -176,3 +176,15 @@ def test_killed_run_leaves_only_whole_lines(tmp_path: Path) -> None:
     rerun = run_clean(str(corpus / "0000.html"), "-o", str(out))
     assert rerun.returncode == 0
     assert all(json.loads(line) for line in out.read_bytes().splitlines())
+
+
+def test_presswash_crawl_logs_each_line_once(tmp_path: Path) -> None:
+    """Scrapy installs its own root log handler: the CLI must not add a second one for `crawl`."""
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and not k.startswith("PRESSWASH_")}
+    env["PRESSWASH_DEMO_URL"] = "http://127.0.0.1:9"  # nothing listens: the crawl ends at once, still logging
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(ROOT / "config" / "sites.demo.yaml")]
+    done = subprocess.run(
+        [*command, "--output", str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.stderr.count("Spider closed") == 1, done.stderr[-3000:]
+    assert "presswash: demo: read 0" in done.stderr and "no article written" in done.stderr
