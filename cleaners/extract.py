@@ -526,10 +526,14 @@ def _mark_link_lists(blocks: list[_Block], drop: list[bool]) -> None:
     for index, block in enumerate(blocks):
         if _is_headline_cluster(block):
             hit[index] = True
-    # the header of a removed list goes with it
+    # the header of a removed list goes with it (not the last item of another list: the story's own)
     for index in range(1, len(blocks)):
-        if hit[index] and not hit[index - 1] and _is_header_like(blocks[index - 1]):
-            hit[index - 1] = True
+        previous = blocks[index - 1]
+        if hit[index] and not hit[index - 1] and _is_header_like(previous):
+            other_list = previous.element.tag == "item" and previous.element.getparent() is not (
+                blocks[index].element.getparent()
+            )
+            hit[index - 1] = not other_list
     # a single labelled link goes alone: what precedes it is the story's own
     for index, block in enumerate(blocks):
         drop[index] = drop[index] or hit[index] or _is_labelled_link(block)
@@ -614,12 +618,17 @@ def _mark_tail(blocks: list[_Block], drop: list[bool]) -> None:
         if drop[index] or not block.text:
             index -= 1
             continue
-        label = block.element.tag == "p" and block.words <= 2 and block.chars <= TAIL_LABEL_MAX_CHARS
-        if block.is_heading or (label and not _SENTENCE_END.search(block.text)):
+        if _is_tail_label(block):
             drop[index] = True
             index -= 1
             continue
         break
+
+
+def _is_tail_label(block: _Block) -> bool:
+    """A heading, or a one- or two-word line that is no sentence: with nothing after it, a box's title."""
+    label = block.element.tag == "p" and block.words <= 2 and block.chars <= TAIL_LABEL_MAX_CHARS
+    return block.is_heading or (label and not _SENTENCE_END.search(block.text))
 
 
 def _mark_trailing_link_list(blocks: list[_Block], drop: list[bool]) -> None:
@@ -629,8 +638,8 @@ def _mark_trailing_link_list(blocks: list[_Block], drop: list[bool]) -> None:
     last_prose = prose[-1] if prose else -1
     index = len(blocks) - 1
     while index > last_prose and (drop[index] or blocks[index].element.tag != "item"):
-        if not drop[index] and blocks[index].text:
-            return  # something else ends the document
+        if not drop[index] and blocks[index].text and not _is_tail_label(blocks[index]):
+            return  # something else ends the document (labels after the list are peeled later)
         index -= 1
     if index <= last_prose:
         return

@@ -237,11 +237,6 @@ def test_all_link_list_is_removed_when_the_story_has_another_list(related_first:
     assert "Parks and pools" in kept
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 'header of a removed list' rule takes any short line before the list, including the last "
-    "item of a story list that directly precedes a related-links list",
-)
 def test_last_item_of_a_story_list_is_not_taken_for_a_header() -> None:
     related = ul(a(HEADLINES[0]), a(HEADLINES[1]))
     kept = filtered(p(S1), ul("Libraries", "Parks and pools", "Road repairs"), related, p(S2))
@@ -345,11 +340,6 @@ def test_closing_list_of_partly_linked_headlines_is_removed() -> None:
     assert filtered(p(S1), p(S2), head("More stories", 3), ul(*items)) == [S1, S2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_mark_trailing_link_list runs before the tail labels are peeled: a 'Comments' label after the "
-    "closing list makes it not the last block, the label is then removed, and the text ends with the list",
-)
 def test_closing_list_followed_by_a_label_is_removed() -> None:
     items = [f"{a(h)} (3 min read, Tuesday afternoon)" for h in HEADLINES]
     assert filtered(p(S1), p(S2), ul(*items), p("Comments")) == [S1, S2]
