@@ -6,6 +6,7 @@ are measured in the same run, since absolute figures on a shared machine drift.
 
     python -m bench.throughput                  # 1,000 / 2,000 / 10,000 documents
     python -m bench.throughput --sizes 2000     # quicker
+    python -m bench.throughput --sizes 2000 --metadata structured   # cleaning.metadata: structured
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+import yaml
 
 from bench._corpus import PROJECT_ROOT, BenchDataMissing, write_corpus
 
@@ -99,14 +102,26 @@ def measure(command: list[str]) -> dict[str, float]:
     }
 
 
-def run(sizes: list[int], workers: int, bare_sizes: list[int]) -> dict[str, object]:
+def config_with(tmp: Path, metadata: str) -> Path:
+    """config/presswash.yaml with ``cleaning.metadata`` set, written to ``tmp`` (rules path made absolute)."""
+    config = yaml.safe_load((PROJECT_ROOT / "config" / "presswash.yaml").read_text(encoding="utf-8"))
+    config["cleaning"]["metadata"] = metadata
+    config["cleaning"]["boilerplate"] = str(PROJECT_ROOT / "config" / config["cleaning"]["boilerplate"])
+    path = tmp / "presswash.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def run(sizes: list[int], workers: int, bare_sizes: list[int], metadata: str = "full") -> dict[str, object]:
     results: dict[str, object] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "workers": workers,
+        "metadata": metadata,
         "runs": [],
     }
     with tempfile.TemporaryDirectory(prefix="presswash-bench-") as tmp:
+        config = config_with(Path(tmp), metadata)
         for size in sorted(set(sizes) | set(bare_sizes)):
             corpus = Path(tmp) / f"corpus-{size}"
             write_corpus(corpus, size)
@@ -125,6 +140,8 @@ def run(sizes: list[int], workers: int, bare_sizes: list[int]) -> dict[str, obje
                         "-q",
                         "--workers",
                         str(workers),
+                        "--config",
+                        str(config),
                     ]
                 )
                 ours["docs_per_s"] = round(size / ours["wall_s"], 1)
@@ -149,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,2000,10000", help="corpus sizes for presswash clean")
     parser.add_argument("--bare-sizes", default="1000,2000", help="corpus sizes for bare trafilatura")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--metadata", choices=("full", "structured"), default="full", help="cleaning.metadata")
     parser.add_argument("--json", default=str(PROJECT_ROOT / "output" / "bench" / "throughput.json"))
     args = parser.parse_args(argv)
     try:
@@ -156,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             [int(s) for s in args.sizes.split(",") if s],
             args.workers,
             [int(s) for s in args.bare_sizes.split(",") if s],
+            args.metadata,
         )
     except BenchDataMissing as exc:
         print(f"bench.throughput: {exc}", file=sys.stderr)

@@ -78,7 +78,8 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
     extra: dict[str, object] = {}
     if document_kind(raw) == "html":
         declared_lang = html_lang(raw.content)
-        page = extract_html(decode_html(raw.content, raw.content_type), options.extractor_for(raw.url, raw.fetched_at))
+        extractor = options.extractor_for(raw.url, raw.fetched_at)
+        page = extract_html(decode_html(raw.content, raw.content_type), extractor, metadata=options.metadata)
         if page is None or not page.paragraphs:
             return reject(RejectReason.NO_CONTENT, "no main text found in the HTML")
         title, paragraphs = page.title, page.paragraphs

@@ -39,6 +39,11 @@ class CleaningSettings(BaseModel):
     language_seed: int = 0
     language_backend: Literal["auto", "langdetect", "langdetect-rs"] = "auto"
     fix_mojibake: bool = True
+    metadata: Literal["full", "structured"] = Field(
+        default="full",
+        description="full: trafilatura's metadata step; structured: without its searches of the page body "
+        "for a byline and for category/tag links (~1.3x faster cleaning, fewer authors)",
+    )
 
 
 class PresswashConfig(BaseModel):
@@ -71,6 +76,7 @@ class CleaningOptions:
     language_seed: int = 0
     language_backend: str = "auto"
     fix_mojibake: bool = True
+    metadata: str = "full"
     config_path: str | None = None
     extractor: Extractor = field(init=False, repr=False, compare=False)
 
@@ -147,5 +153,6 @@ def load_options(config_path: str | Path | None = None) -> CleaningOptions:
         language_seed=settings.language_seed,
         language_backend=settings.language_backend,
         fix_mojibake=settings.fix_mojibake,
+        metadata=settings.metadata,
         config_path=str(path.resolve()),
     )

@@ -671,3 +671,21 @@ def test_metadata_fields_equal_trafilaturas_extract_metadata(options: CleaningOp
             assert getattr(ours, field_name) == getattr(theirs, field_name), (name, field_name)
         checked += 1
     assert checked >= 10
+
+
+def test_structured_metadata_leaves_out_the_body_searches_only(options: CleaningOptions) -> None:
+    """``cleaning.metadata: structured``: no byline or tag-link search in the body; meta tags still count."""
+    byline = "<div class='author'>Jane Roe</div><div class='tags'><a href='/tag/budget/'>budget</a></div>"
+    html = page(byline + story_html(*STORY))
+    full = extract_html(html, options.extractor_for(URL, None))
+    structured = extract_html(html, options.extractor_for(URL, None), metadata="structured")
+    assert full is not None and structured is not None
+    assert full.authors == ["Jane Roe"] and full.tags == ["budget"]
+    assert structured.authors == [] and structured.tags == []
+    assert (structured.title, structured.paragraphs) == (full.title, full.paragraphs)
+    head_html = '<meta name="author" content="Jane Roe"><meta property="article:tag" content="budget">'
+    from_meta = extract_html(
+        page(story_html(*STORY), head_html=head_html), options.extractor_for(URL, None), metadata="structured"
+    )
+    assert from_meta is not None and from_meta.authors == ["Jane Roe"] and from_meta.tags == ["budget"]
+    assert load_options().replace(metadata="structured").metadata == "structured"
