@@ -689,3 +689,15 @@ def test_structured_metadata_leaves_out_the_body_searches_only(options: Cleaning
     )
     assert from_meta is not None and from_meta.authors == ["Jane Roe"] and from_meta.tags == ["budget"]
     assert load_options().replace(metadata="structured").metadata == "structured"
+
+
+def test_structured_metadata_changes_only_authors_and_tags(options: CleaningOptions) -> None:
+    for name, content in _metadata_pages():
+        extractor = options.extractor_for("https://example.org/news/story.html", datetime(2026, 11, 22, tzinfo=UTC))
+        tree = load_html(decode_html(content, None))
+        full = extract._metadata(tree, extractor)
+        structured = extract._metadata(tree, extractor, body_search=False)
+        for field_name in set(METADATA_FIELDS) - {"author", "categories", "tags"}:
+            assert getattr(structured, field_name) == getattr(full, field_name), (name, field_name)
+        if structured.author:  # from meta tags or JSON-LD: the full step finds the same
+            assert structured.author == full.author, name
