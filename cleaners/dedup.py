@@ -255,8 +255,8 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     datasketch minimizes the equally weighted false-positive and false-negative areas of the banding's
     S-curve over every (b, r) with b * r <= num_perm, one ``scipy.integrate.quad`` call per pair: ~1.2 s,
     at the start of every crawl. The same minimum over all pairs at once, with a fixed quadrature, takes
-    ~10 ms; tests/test_dedup.py checks that it picks datasketch's pair for num_perm 32-256 and thresholds
-    0.30-0.99. Raises ValueError where datasketch does (fewer than 2 bands).
+    ~10 ms. It picked datasketch's pair on every num_perm 32/64/128/256 and threshold 0.30-1.00 (step 0.01)
+    when written; tests/test_dedup.py checks a sample. Raises ValueError where datasketch does (b < 2).
     """
     pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=float)
     bands, rows = pairs[:, :1], pairs[:, 1:]
@@ -338,15 +338,9 @@ class MinHasher:
         # Generating the permutations is the costly part of a MinHash: do it once, reuse it per text.
         self._permutations = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=params.scheme).permutations
 
-    def shingles(self, text: str) -> list[bytes]:
-        tokens = words(normalize(text))
-        k = self.params.shingle_size
-        if len(tokens) < k:
-            return []
-        return [" ".join(tokens[i : i + k]).encode("utf-8") for i in range(len(tokens) - k + 1)]
-
     def shingle_hashes(self, text: str) -> np.ndarray | None:
-        """One 32-bit value per word shingle, the same as hashing each shingle's text but ~5x cheaper.
+        """One 32-bit value per word shingle (of ``shingle_size`` normalized words), ~5x cheaper than hashing
+        each shingle's text.
 
         datasketch's default hashes every shingle with SHA-1 from Python (~2 us each, 600 a page: the
         largest cost of the crawl's process after Scrapy itself). Here each distinct word is hashed once

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cleaners.config import ConfigError, load_yaml, validate
 from cleaners.dedup import ArticleRef, Bucket, DedupSettings, DedupStore
+from crawler.archive import DEFAULT_GZIP_LEVEL
 
 DEFAULT_STATE_FILE = "state.sqlite3"
 #: Environment variable the scheduler sets for its crawl subprocesses (wins over the config file).
@@ -77,7 +78,10 @@ class ArchiveSettings(BaseModel):
     dir: str = Field(default="raw", description="relative to the output directory (or absolute)")
     retention_days: int | None = Field(default=90, ge=1, description="delete older day files; null keeps all")
     gzip_level: int = Field(
-        default=1, ge=1, le=9, description="zlib level of each record: 1 is a quarter of 9's time, files ~20% larger"
+        default=DEFAULT_GZIP_LEVEL,
+        ge=1,
+        le=9,
+        description="zlib level of each record: 1 is a quarter of 9's time, files ~20% larger",
     )
 
 
