@@ -142,14 +142,13 @@ class _HandStartedRuns:
     def __init__(self, location: str, output: Path, run_id: str, sites: list[str]) -> None:
         self.enabled = not os.environ.get(HELD_LOCKS_ENV)
         self.location, self.output, self.run_id = location, output, run_id
+        started_at, pid, host = utc_iso(), os.getpid(), this_host()
         self.records = {
-            site: RunRecord(run_id=run_id, site=site, started_at=utc_iso(), trigger="manual", pid=os.getpid())
-            for site in sites
+            site: RunRecord(run_id, site, started_at, trigger="manual", pid=pid, host=host) for site in sites
         }
 
     def started(self) -> None:
-        for record in self.records.values():
-            self._put(replace(record, host=this_host()))
+        self._put(list(self.records.values()))
 
     def finished(self, site: str, ok: bool, detail: str | None) -> None:
         record = self.records.get(site)
@@ -157,30 +156,30 @@ class _HandStartedRuns:
             return
         stats = stats_path_for(self.output, site, self.run_id)
         counts = read_run_counts(stats) if stats.is_file() else {}
-        self._put(
-            replace(
-                record,
-                host=this_host(),
-                status="ok" if ok else "failed",
-                finished_at=utc_iso(),
-                exit_code=EXIT_OK if ok else EXIT_FAILED,
-                stats_path=str(stats) if stats.is_file() else None,
-                detail=detail,
-                **counts,
-            )
+        finished = replace(
+            record,
+            status="ok" if ok else "failed",
+            finished_at=utc_iso(),
+            exit_code=EXIT_OK if ok else EXIT_FAILED,
+            stats_path=str(stats) if stats.is_file() else None,
+            detail=detail,
+            **counts,
         )
+        self._put([finished])
 
-    def _put(self, record: RunRecord) -> None:
+    def _put(self, records: list[RunRecord]) -> None:
         if not self.enabled:
             return
         try:
             store = open_state_store(self.location)
             try:
-                store.put_run(record)
+                for record in records:
+                    store.put_run(record)
             finally:
                 store.close()
         except Exception as exc:  # best effort, see the class docstring
-            print(f"presswash: {record.site}: run {record.run_id} not recorded in the run log: {exc}", file=sys.stderr)
+            sites = ", ".join(record.site for record in records)
+            print(f"presswash: {sites}: run {self.run_id} not recorded in the run log: {exc}", file=sys.stderr)
 
 
 def _crawl_sites(settings: Any, names: list[str], config: str) -> list[tuple[str, Any, list[BaseException]]]:
