@@ -14,6 +14,7 @@ extraction changes we want to measure.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -110,3 +111,78 @@ def summarize(pages: Iterable[PageCounts]) -> Summary:
     precision = sum(precisions) / len(precisions) if precisions else 0.0
     recall = sum(recalls) / len(recalls) if recalls else 0.0
     return Summary(precision, recall, f1(precision, recall), len(pages))
+
+
+# --- WCXB's own metric: bag of lowercase word tokens, averaged per page ------------------------------------
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class WordScore:
+    """One page under WCXB's metric: multiset overlap of lowercase ``\\w+`` tokens."""
+
+    precision: float
+    recall: float
+    f1: float
+
+
+def word_score(expected: str, predicted: str) -> WordScore:
+    """WCXB's page score: an empty reference scores 1 only when the prediction is empty too."""
+    true = Counter(_WORD.findall(expected.lower()))
+    pred = Counter(_WORD.findall(predicted.lower()))
+    if not true:
+        return WordScore(1.0, 1.0, 1.0) if not pred else WordScore(0.0, 0.0, 0.0)
+    if not pred:
+        return WordScore(0.0, 0.0, 0.0)
+    overlap = sum((true & pred).values())
+    precision, recall = overlap / sum(pred.values()), overlap / sum(true.values())
+    return WordScore(precision, recall, f1(precision, recall))
+
+
+def snippet_share(snippets: Iterable[str], predicted: str) -> float | None:
+    """Share of the snippets found in the prediction (case-insensitive substring); None without snippets."""
+    snippets = [s for s in snippets if s]
+    if not snippets:
+        return None
+    text = predicted.lower()
+    return sum(1 for s in snippets if s.lower() in text) / len(snippets)
+
+
+# --- metadata: right / missing / wrong ---------------------------------------------------------------------
+
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\|)\s*", re.I)
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _name_tokens(name: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(_fold(name)))
+
+
+def judge(kind: str, expected: str | None, predicted: str | list[str] | None) -> str:
+    """``right``, ``missing``, ``wrong`` (also: predicted where the corpus has none) or ``none`` (both absent).
+
+    title: equal after NFKC, case folding and whitespace collapsing. date: the same day (YYYY-MM-DD).
+    author: the same words as the whole reference, or the first named person equal to the reference's first
+    (the reference may add degrees after commas: "Dylan Bailey, MS, RD").
+    """
+    if isinstance(predicted, list):
+        predicted = "; ".join(predicted) if predicted else None
+    predicted = predicted.strip() if predicted else None
+    expected = expected.strip() if expected else None
+    if not expected:
+        return "wrong" if predicted else "none"
+    if not predicted:
+        return "missing"
+    if kind == "title":
+        return "right" if _fold(expected) == _fold(predicted) else "wrong"
+    if kind == "date":
+        return "right" if predicted[:10] == expected[:10] else "wrong"
+    if _name_tokens(expected) == _name_tokens(predicted):
+        return "right"
+    first_expected = next((n for n in _NAME_SPLIT.split(expected) if n.strip()), "")
+    first_predicted = next((n for n in _NAME_SPLIT.split(predicted) if n.strip()), "")
+    return "right" if _name_tokens(first_expected) == _name_tokens(first_predicted) else "wrong"
