@@ -79,7 +79,9 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
     if document_kind(raw) == "html":
         declared_lang = html_lang(raw.content)
         extractor = options.extractor_for(raw.url, raw.fetched_at)
-        page = extract_html(decode_html(raw.content, raw.content_type), extractor, metadata=options.metadata)
+        page = extract_html(
+            decode_html(raw.content, raw.content_type), extractor, metadata=options.metadata, mode=options.extraction
+        )
         if page is None or not page.paragraphs:
             return reject(RejectReason.NO_CONTENT, "no main text found in the HTML")
         title, paragraphs = page.title, page.paragraphs

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 
 import trafilatura
 from lxml.etree import Element, XPath, strip_tags
-from lxml.html import HtmlElement
-from trafilatura.external import SANITIZED_XPATH
+from lxml.html import HtmlElement, fragment_fromstring
+from readability import Document as ReadabilityDocument
+from trafilatura.external import SANITIZED_XPATH, sanitize_tree
 from trafilatura.metadata import (  # extract_domain (courlan) and find_date (htmldate) as trafilatura has them
     META_URL,
     check_authors,
@@ -63,6 +64,7 @@ class ExtractedPage:
     tags: list[str] = field(default_factory=list)
     canonical_url: str | None = None
     paragraphs: list[str] = field(default_factory=list)
+    extracted_by: str = ""  # the candidate kept: precision, balanced or readability
 
 
 def _split_list(value: str | list[str] | None, separator: str) -> list[str]:
@@ -79,7 +81,9 @@ def _split_list(value: str | list[str] | None, separator: str) -> list[str]:
     return out
 
 
-def extract_html(html: str, extractor: Extractor, *, metadata: str = "full") -> ExtractedPage | None:
+def extract_html(
+    html: str, extractor: Extractor, *, metadata: str = "full", mode: str = "compare"
+) -> ExtractedPage | None:
     """Run trafilatura (fast pass, full pass only when needed), then the structural post-filter.
 
     Returns None when no main text is found. The extractor must keep links (``links=True``, set in
@@ -90,9 +94,10 @@ def extract_html(html: str, extractor: Extractor, *, metadata: str = "full") -> 
     if tree is None:
         return None
     join_split_body(tree)
-    document = _extract_document(tree, extractor, body_search=metadata == "full")
-    if document is None or document.body is None:
+    found = _extract_document(tree, extractor, body_search=metadata == "full", mode=mode)
+    if found is None:
         return None
+    document, extracted_by = found
     body = document.body
     filter_blocks(body, document.title)
     _strip_links(body)
@@ -108,6 +113,7 @@ def extract_html(html: str, extractor: Extractor, *, metadata: str = "full") -> 
         tags=tags,
         canonical_url=document.url if document.url and document.url != extractor.url else None,
         paragraphs=paragraphs,
+        extracted_by=extracted_by,
     )
 
 
@@ -131,9 +137,93 @@ def _ascii_alnum(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-# The fast pass (trafilatura's own extractor without the readability and jusText comparison) is kept when
-# its text is at least this long and at least this share of the page's paragraph text. Below either, the
-# comparison could pick a longer text, so the full pass runs (on about a fifth of news pages).
+# --- Candidates: three extractions of the same page, and which one to keep ----------------------------------
+#
+# trafilatura's precision mode is the cleanest on news pages, but on some layouts it prunes the story itself
+# (a whole page gone, or half of it); its balanced mode keeps those, and more clutter elsewhere; readability
+# finds the story where both start from a wrong container (a page's first section, or a menu). Each fails on
+# different pages, and the failure shows in one number: how much sentence text a candidate holds. So every
+# page gets the precision pass; the balanced pass replaces it when precision kept less than half of the
+# balanced pass's sentence text; readability replaces the result when it holds half as much again.
+# Measured on the three development corpora with ``python -m bench.quality``.
+
+# A line of at least this many words is sentence text (a paragraph, not a label, menu entry or headline).
+PROSE_MIN_WORDS = 5
+# The balanced pass replaces the precision pass when it holds more than this many times its sentence text.
+BALANCED_OVER_PRECISION = 2.0
+# readability replaces the chosen trafilatura pass when it holds more than this many times its sentence text.
+READABILITY_OVER_CHOSEN = 1.5
+_PROSE_BLOCKS = frozenset({"p", "head", "item", "quote", "cell", "code"})
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One extraction of the page: trafilatura's output tree (or readability's, converted to it)."""
+
+    name: str
+    body: HtmlElement
+    text: str
+    prose: int = 0
+
+
+def prose_chars(body: HtmlElement) -> int:
+    """Characters in the text lines of at least PROSE_MIN_WORDS words: the sentence text of a candidate.
+
+    Lines as trafilatura writes them (a block, or a part of one between line breaks), so a menu that a
+    fallback put into one paragraph with a break per entry counts as the short lines it is."""
+    return sum(
+        len(line) for line in xmltotxt(body, False).split("\n") if len(_WORD.findall(line)) >= PROSE_MIN_WORDS
+    )
+
+
+def _extract_document(
+    tree: HtmlElement, extractor: Extractor, *, body_search: bool = True, mode: str = "compare"
+) -> tuple[Document, str] | None:
+    """The main text as trafilatura's output tree, with the metadata, and the name of the candidate kept.
+
+    ``mode``: ``compare`` (the candidates above), ``precision`` or ``balanced`` (that pass alone, with
+    trafilatura's own readability/jusText comparison when its text is short).
+
+    The passes run without metadata and without the URL: with a URL trafilatura rewrites every kept link's
+    target to an absolute URL (~5 ms a page), and we keep links only to measure link density. The metadata
+    comes from the very function trafilatura would call, once, on the untouched tree (``bare_extraction``
+    works on a copy).
+    """
+    text_only = copy.copy(extractor)
+    text_only.with_metadata = False
+    text_only.url = None
+    chosen = _compare(tree, text_only) if mode == "compare" else _single_pass(tree, text_only, mode)
+    if chosen is None:
+        return None
+    document = _metadata(tree, extractor, body_search=body_search) if extractor.with_metadata else Document()
+    document.body, document.text = chosen.body, chosen.text
+    return document, chosen.name
+
+
+def _pass(tree: HtmlElement, options: Extractor, focus: str, *, fast: bool = True) -> Candidate | None:
+    variant = copy.copy(options)
+    variant.focus = focus
+    variant.fast = fast
+    document = trafilatura.bare_extraction(tree, options=variant)
+    if document is None or document.body is None or not document.text:
+        return None
+    return Candidate(focus, document.body, document.text, prose_chars(document.body))
+
+
+def _trafilatura(tree: HtmlElement, options: Extractor, focus: str) -> Candidate | None:
+    """One trafilatura pass. trafilatura compares every extraction with readability and jusText, which
+    costs about 40% of its time and changes the result only where its own text is short or unclean; so
+    its fast pass runs first and the full one only when it could matter (FAST_MIN_CHARS,
+    FAST_MIN_PARAGRAPH_SHARE), as the whole cascade would."""
+    found = _pass(tree, options, focus)
+    if found is None or _needs_full_pass(found, tree):
+        rerun = _pass(tree, options, focus, fast=False)
+        found = rerun or found
+    return found
+
+
+# The fast pass is kept when its text is at least this long and at least this share of the page's
+# paragraph text; below either, trafilatura's comparison could pick a longer text, so the full pass runs.
 FAST_MIN_CHARS = 2000
 FAST_MIN_PARAGRAPH_SHARE = 0.5
 _PAGE_PARAGRAPH_TEXT = XPath("//p//text()")
@@ -141,45 +231,45 @@ _PAGE_PARAGRAPH_TEXT = XPath("//p//text()")
 _UNCLEAN = XPath(SANITIZED_XPATH)
 
 
-def _extract_document(tree: HtmlElement, extractor: Extractor, *, body_search: bool = True) -> Document | None:
-    """trafilatura's full cascade compares its extraction with readability and jusText on every page, which
-    costs about 40% of its time and changes the result only where its own text is short: on the benchmark
-    the fast pass gives the same text on 86 of 92 pages, and all 6 others have under 2000 characters.
-    So the fast pass runs first and the full one only when it could matter.
-
-    Both passes run without metadata and without the URL: with a URL (given, or found in the page's
-    canonical link by the metadata step) trafilatura rewrites every kept link's target to an absolute URL
-    (~5 ms a page), and we keep links only to measure link density. The metadata comes from the very
-    function trafilatura would call, once, on the untouched tree (``bare_extraction`` works on a copy).
-    """
-    text_only = copy.copy(extractor)
-    text_only.with_metadata = False
-    text_only.url = None
-    if extractor.fast:
-        document = trafilatura.bare_extraction(tree, options=text_only)
-    else:
-        fast = copy.copy(text_only)
-        fast.fast = True
-        document = trafilatura.bare_extraction(tree, options=fast)
-        if document is None or document.body is None or _needs_full_pass(document, tree):
-            rerun = trafilatura.bare_extraction(tree, options=text_only)
-            if rerun is not None and rerun.body is not None and rerun.text:
-                document = rerun
-    if document is None or document.body is None or not document.text:
-        return None
-    if extractor.with_metadata:
-        metadata = _metadata(tree, extractor, body_search=body_search)
-        metadata.body, metadata.text = document.body, document.text
-        return metadata
-    return document
-
-
-def _needs_full_pass(document: Document, tree: HtmlElement) -> bool:
-    length = len(document.text or "")
-    if length < FAST_MIN_CHARS or _UNCLEAN(document.body):
+def _needs_full_pass(found: Candidate, tree: HtmlElement) -> bool:
+    length = len(found.text)
+    if length < FAST_MIN_CHARS or _UNCLEAN(found.body):
         return True
     page_chars = len(" ".join("".join(_PAGE_PARAGRAPH_TEXT(tree)).split()))
     return length < FAST_MIN_PARAGRAPH_SHARE * page_chars
+
+
+def _single_pass(tree: HtmlElement, options: Extractor, focus: str) -> Candidate | None:
+    return _trafilatura(tree, options, focus)
+
+
+def _compare(tree: HtmlElement, options: Extractor) -> Candidate | None:
+    precise = _trafilatura(tree, options, "precision")
+    balanced = _trafilatura(tree, options, "balanced")
+    chosen = precise
+    if balanced is not None and (precise is None or balanced.prose > BALANCED_OVER_PRECISION * precise.prose):
+        chosen = balanced
+    generic = _readability(tree, options)
+    if generic is not None and (chosen is None or generic.prose > READABILITY_OVER_CHOSEN * chosen.prose):
+        chosen = generic
+    return chosen
+
+
+def _readability(tree: HtmlElement, options: Extractor) -> Candidate | None:
+    """readability-lxml on a copy of the page, converted to trafilatura's output tree as trafilatura does
+    when it prefers readability. readability-lxml, not trafilatura's bundled port: it drops hidden elements
+    and retries with looser thresholds, and finds the story on many pages where the port finds nothing."""
+    try:
+        summary = ReadabilityDocument(copy.deepcopy(tree), min_text_length=25).summary(html_partial=True)
+    except Exception:  # readability raises on degenerate pages (no body, no candidate): no candidate then
+        return None
+    found = fragment_fromstring(summary, create_parent="div") if summary and summary.strip() else None
+    if found is None or len(found) == 0:
+        return None
+    body, text = sanitize_tree(found, options)
+    if body is None or not text or not text.strip():
+        return None
+    return Candidate("readability", body, text, prose_chars(body))
 
 
 def _metadata(tree: HtmlElement, extractor: Extractor, *, body_search: bool = True) -> Document:
@@ -405,12 +495,29 @@ def filter_blocks(body: HtmlElement, title: str | None) -> None:
     if not blocks:
         return
     drop = [False] * len(blocks)
+    _mark_repeats(blocks, drop)
     _mark_link_lists(blocks, drop)
     _mark_lead(blocks, drop, title)
     _mark_tail(blocks, drop)
     for block, dropped in zip(blocks, drop, strict=True):
         if dropped:
             delete_element(block.element, keep_tail=True)
+
+
+# A block of at least this many characters seen earlier in the same extraction is a repeat: pages that
+# carry the story twice (a print or mobile copy, tabs) give it two or three times over.
+REPEAT_MIN_CHARS = 40
+
+
+def _mark_repeats(blocks: list[_Block], drop: list[bool]) -> None:
+    seen: set[str] = set()
+    for index, block in enumerate(blocks):
+        key = " ".join(_WORD.findall(block.text.casefold()))
+        if len(key) < REPEAT_MIN_CHARS:
+            continue
+        if key in seen:
+            drop[index] = True
+        seen.add(key)
 
 
 def _wrap_loose_text(container: HtmlElement) -> None:

@@ -31,7 +31,11 @@ class CleaningSettings(BaseModel):
     boilerplate: str = "boilerplate.yaml"
     min_words: int = Field(default=25, ge=0)
     languages: list[str] = Field(default_factory=list)
-    favor_precision: bool = True
+    extraction: Literal["compare", "precision", "balanced"] = Field(
+        default="compare",
+        description="compare: trafilatura's precision and balanced passes and readability, the candidate "
+        "with the story kept (cleaners/extract.py); precision or balanced: that trafilatura pass alone",
+    )
     include_tables: bool = True
     max_bytes: int = Field(default=16_000_000, ge=1024)
     language_sample_chars: int = Field(default=2000, ge=100)
@@ -68,7 +72,7 @@ class CleaningOptions:
     rules: BoilerplateRules
     min_words: int = 25
     languages: frozenset[str] = frozenset()
-    favor_precision: bool = True
+    extraction: str = "compare"
     include_tables: bool = True
     max_bytes: int = 16_000_000
     language_sample_chars: int = 2000
@@ -83,7 +87,7 @@ class CleaningOptions:
     def __post_init__(self) -> None:
         extractor = Extractor(
             output_format="python",  # bare_extraction fills Document.text only in "python" format
-            precision=self.favor_precision,
+            precision=self.extraction != "balanced",
             comments=False,
             tables=self.include_tables,
             dedup=False,  # our own dedup stage decides; trafilatura's cache would depend on input order
@@ -145,7 +149,7 @@ def load_options(config_path: str | Path | None = None) -> CleaningOptions:
         rules=_load_rules(rules_path, _file_version(rules_path)),
         min_words=settings.min_words,
         languages=frozenset(code.lower() for code in settings.languages),
-        favor_precision=settings.favor_precision,
+        extraction=settings.extraction,
         include_tables=settings.include_tables,
         max_bytes=settings.max_bytes,
         language_sample_chars=settings.language_sample_chars,
