@@ -27,9 +27,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import trafilatura
-from lxml.etree import Element, XPath, strip_tags
+from lxml.etree import Comment, Element, ProcessingInstruction, XPath, strip_elements, strip_tags
+from lxml.etree import iterwalk as etree_iterwalk
 from lxml.html import HtmlElement, fragment_fromstring
 from readability import Document as ReadabilityDocument
+from readability.readability import REGEXES as READABILITY_REGEXES
 from trafilatura.external import SANITIZED_XPATH, sanitize_tree
 from trafilatura.metadata import (  # extract_domain (courlan) and find_date (htmldate) as trafilatura has them
     META_URL,
@@ -171,9 +173,7 @@ def prose_chars(body: HtmlElement) -> int:
 
     Lines as trafilatura writes them (a block, or a part of one between line breaks), so a menu that a
     fallback put into one paragraph with a break per entry counts as the short lines it is."""
-    return sum(
-        len(line) for line in xmltotxt(body, False).split("\n") if len(_WORD.findall(line)) >= PROSE_MIN_WORDS
-    )
+    return sum(len(line) for line in xmltotxt(body, False).split("\n") if len(_WORD.findall(line)) >= PROSE_MIN_WORDS)
 
 
 def _extract_document(
@@ -244,15 +244,80 @@ def _single_pass(tree: HtmlElement, options: Extractor, focus: str) -> Candidate
 
 
 def _compare(tree: HtmlElement, options: Extractor) -> Candidate | None:
-    precise = _trafilatura(tree, options, "precision")
-    balanced = _trafilatura(tree, options, "balanced")
-    chosen = precise
-    if balanced is not None and (precise is None or balanced.prose > BALANCED_OVER_PRECISION * precise.prose):
-        chosen = balanced
-    generic = _readability(tree, options)
-    if generic is not None and (chosen is None or generic.prose > READABILITY_OVER_CHOSEN * chosen.prose):
-        chosen = generic
+    """Precision first; balanced where precision cut the story; readability where both look like part of
+    it. A later candidate runs only when it could win: it cannot hold more sentence text than the page
+    itself (``page_prose``), which spares most pages the readability run."""
+    page = page_prose(tree)
+    chosen = precise = _trafilatura(tree, options, "precision")
+    if precise is None or BALANCED_OVER_PRECISION * precise.prose < page:
+        balanced = _trafilatura(tree, options, "balanced")
+        if balanced is not None and (precise is None or balanced.prose > BALANCED_OVER_PRECISION * precise.prose):
+            chosen = balanced
+    if chosen is None or READABILITY_OVER_CHOSEN * chosen.prose < page:
+        generic = _readability(tree, options)
+        if generic is not None and (chosen is None or generic.prose > READABILITY_OVER_CHOSEN * chosen.prose):
+            chosen = generic
     return chosen
+
+
+_HTML_BLOCKS = frozenset(
+    {"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "footer"}
+    | {"form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "main", "nav", "ol", "p", "pre", "section"}
+    | {"table", "tbody", "td", "th", "thead", "tr", "ul", "body", "center", "font"}
+)
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link", "svg"})
+
+
+def page_prose(tree: HtmlElement) -> int:
+    """The page's own sentence text: characters in its text lines of at least PROSE_MIN_WORDS words, a line
+    being the text between two block boundaries. No extraction can hold more (each keeps lines of the page),
+    so it bounds what a further candidate could win."""
+    total, line = 0, []
+
+    def flush() -> None:
+        nonlocal total
+        text = "".join(line)
+        if len(_WORD.findall(text)) >= PROSE_MIN_WORDS:
+            total += len(text.strip())
+        line.clear()
+
+    body = tree.find("body")
+    for event, element in etree_iterwalk(body if body is not None else tree, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _INVISIBLE or not tag:
+                continue
+            if tag in _HTML_BLOCKS:
+                flush()
+            if element.text:  # the text before its first child
+                line.append(element.text)
+        else:
+            if tag in _HTML_BLOCKS:
+                flush()
+            if element.tail:
+                line.append(element.tail)
+    flush()
+    return total
+
+
+class _Readability(ReadabilityDocument):
+    """readability-lxml without its HTML cleaner pass, which is 40% of its time and mostly rewrites link
+    attributes (javascript: URLs) that no text depends on; what the cleaner removes that does hold text
+    (scripts, styles, comments, processing instructions) is stripped here, after readability's own
+    removal of hidden elements. Pinned readability-lxml versions (pyproject.toml): ``_parse`` is theirs."""
+
+    def _parse(self, input: HtmlElement) -> HtmlElement:  # readability's own signature
+        self.encoding = "utf-8"
+        for element in input.xpath("//*[@hidden]"):
+            element.drop_tree()
+        for element in input.xpath("//*[@style]"):
+            if _DISPLAY_NONE.search(element.get("style")):
+                element.drop_tree()
+        strip_elements(input, "script", "style", "link", Comment, ProcessingInstruction, with_tail=False)
+        return input
+
+
+_DISPLAY_NONE = READABILITY_REGEXES["displayNoneRe"]  # readability's own test of a hidden style
 
 
 def _readability(tree: HtmlElement, options: Extractor) -> Candidate | None:
@@ -260,7 +325,7 @@ def _readability(tree: HtmlElement, options: Extractor) -> Candidate | None:
     when it prefers readability. readability-lxml, not trafilatura's bundled port: it drops hidden elements
     and retries with looser thresholds, and finds the story on many pages where the port finds nothing."""
     try:
-        summary = ReadabilityDocument(copy.deepcopy(tree), min_text_length=25).summary(html_partial=True)
+        summary = _Readability(copy.deepcopy(tree), min_text_length=25).summary(html_partial=True)
     except Exception:  # readability raises on degenerate pages (no body, no candidate): no candidate then
         return None
     found = fragment_fromstring(summary, create_parent="div") if summary and summary.strip() else None
