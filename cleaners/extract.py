@@ -51,6 +51,8 @@ from trafilatura.utils import load_html
 from trafilatura.xml import delete_element, xmltotxt
 from trafilatura.xpaths import BODY_XPATH
 
+from cleaners.headline import choose_headline
+
 # trafilatura logs every page it cannot use, and oddities inside pages, at WARNING/ERROR: in a long crawl
 # that is a line per page. We report rejections as typed values counted in the run's stats instead.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -86,7 +88,7 @@ def _split_list(value: str | list[str] | None, separator: str) -> list[str]:
 def extract_html(
     html: str, extractor: Extractor, *, metadata: str = "full", mode: str = "compare"
 ) -> ExtractedPage | None:
-    """Run trafilatura (fast pass, full pass only when needed), then the structural post-filter.
+    """Extract the candidates and keep one (see below), then the structural post-filter and the headline.
 
     Returns None when no main text is found. The extractor must keep links (``links=True``, set in
     ``CleaningOptions``): link density is measured on trafilatura's output tree, and the links are stripped
@@ -106,8 +108,9 @@ def extract_html(
     text = xmltotxt(body, False)
     paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
     tags = _split_list(document.tags, ",") or _split_list(document.categories, ",")
+    headline = choose_headline(tree, document.title, document.sitename, document.hostname or extractor.url)
     return ExtractedPage(
-        title=(document.title or "").strip() or None,
+        title=headline.text,
         authors=_split_list(document.author, ";"),
         published=document.date or None,
         sitename=(document.sitename or "").strip() or None,

@@ -1,0 +1,116 @@
+"""The article's headline: the page's own <h1>, or its metadata title without the site's name.
+
+Metadata titles (``og:title``, ``<title>``) are written for search results and tabs: "Brief History of
+Coffee - Charleston Coffee Roasters", "... | Harvard Health". The headline a reader sees is the page's <h1>.
+So, in order:
+
+1. the <h1> that the metadata title contains (most of its words), when there is one: the page and its
+   metadata agree on the headline, and the <h1> carries it without the site's name;
+2. the only <h1> of the page, when it reads as a headline (at least ``MIN_WORDS`` words): pages rewrite
+   their metadata title for search engines more often than their <h1>;
+3. the metadata title with a site-name segment cut off: a segment after (or before) a separator
+   (" | ", " - ", " – ", " — ", " · ", " :: ") that is the site's name (``og:site_name``), or its domain;
+4. the metadata title as it is.
+
+Each step says which evidence it used (``Headline.source``), so a wrong title can be traced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+_WORD = re.compile(r"\w+")
+# A separator between a title and a site name: spaced pipe, dash, en/em dash, middle dot, double colon.
+_SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|\u00b7|::|\u2022|/|»)\s+")
+# An <h1> with fewer words is a logo or a section name more often than a headline.
+MIN_WORDS = 2
+# Share of an <h1>'s words found in the metadata title for the two to name the same headline.
+H1_IN_TITLE = 0.8
+# Longer <h1> texts are whole blocks marked up as a heading, not headlines.
+MAX_CHARS = 300
+
+
+# Parts of a host name that are not the site's name.
+_HOST_NOISE = frozenset({"www", "com", "org", "net", "co", "uk", "io", "de", "fr", "es", "edu", "gov", "news"})
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    text: str | None
+    source: str  # h1-matching-title, single-h1, title-without-site, title, none
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(text)]
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def page_h1s(tree: HtmlElement) -> list[str]:
+    """The texts of the page's <h1> elements, in document order, without empty or oversized ones."""
+    found = []
+    for element in tree.iter("h1"):
+        text = _clean(element.text_content())
+        if text and len(text) <= MAX_CHARS and text not in found:
+            found.append(text)
+    return found
+
+
+def choose_headline(tree: HtmlElement, title: str | None, sitename: str | None, hostname: str | None) -> Headline:
+    title = _clean(title) if title else None
+    h1s = page_h1s(tree)
+    if title and h1s:
+        title_words = set(_words(title))
+        for h1 in h1s:
+            words = _words(h1)
+            if len(words) >= MIN_WORDS and sum(w in title_words for w in words) >= H1_IN_TITLE * len(words):
+                return Headline(h1, "h1-matching-title")
+    if len(h1s) == 1 and len(_words(h1s[0])) >= MIN_WORDS:
+        return Headline(h1s[0], "single-h1")
+    if not title:
+        return Headline(h1s[0] if h1s else None, "h1" if h1s else "none")
+    stripped = strip_site_name(title, sitename, hostname)
+    if stripped != title:
+        return Headline(stripped, "title-without-site")
+    return Headline(title, "title")
+
+
+def strip_site_name(title: str, sitename: str | None, hostname: str | None) -> str:
+    """The title without a first or last segment that names the site (its name, or its domain's words)."""
+    parts = _SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title
+    site_words = set(_words(sitename or ""))
+    host_words = [w for w in _words(hostname or "") if w not in _HOST_NOISE]
+
+    def is_site(segment: str) -> bool:
+        words = _words(segment)
+        if not words:
+            return False
+        if site_words and set(words) <= site_words | {"the"}:
+            return True
+        joined = "".join(w for w in words if w not in _HOST_NOISE)
+        return bool(joined) and (joined in host_words or joined == "".join(host_words))
+
+    if is_site(parts[-1]):
+        rest = title[: title.rfind(parts[-1])]
+        return _trim_separator(rest)
+    if is_site(parts[0]):
+        return _trim_separator(title[len(parts[0]) :], leading=True)
+    return title
+
+
+def _trim_separator(text: str, *, leading: bool = False) -> str:
+    match = re.search(_SEPARATOR.pattern + ("" if leading else r"$"), text)
+    if match is None:
+        return text.strip()
+    if leading and match.start() == 0:
+        return text[match.end() :].strip()
+    if not leading:
+        return text[: match.start()].strip()
+    return text.strip()
