@@ -1,0 +1,331 @@
+"""Is this page an article, and if not, what kind of page: listing, product, forum, documentation...
+
+A news crawl meets pages that are not stories (section fronts, tag pages, shop and service pages, forum
+threads, documentation) and trafilatura extracts *something* from each of them. This module judges the
+page as a whole from features that explain themselves, read from the parsed page, the extracted text and
+metadata, and the URL:
+
+- what the page says it is: JSON-LD ``@type`` and microdata ``itemtype`` (NewsArticle, Product,
+  DiscussionForumPosting, CollectionPage...), ``og:type``, ``article:published_time``;
+- its structure: ``<article>`` and ``<time>`` elements, links and the share of the page's text inside
+  links and inside ``<p>``, headings that are links (teaser cards), price and cart markup, code blocks,
+  form fields;
+- the extracted text: its length, paragraph count and mean paragraph length, the share of paragraphs that
+  end like sentences, the share of lines that are the text of a link on the page;
+- the URL's shape: a date in the path, a long slug, a short path, generic segments (``/tag/``,
+  ``/product/``, ``/docs/``, ``/forum/``...).
+
+Two small logistic regressions, learned on the development corpora by ``bench/train_page_type.py`` and
+shipped as ``cleaners/models/page_type.json``, turn the features into an article probability and, for a
+page that is not an article, its kind. No feature names a site, a domain or a phrase.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+
+MODEL_RESOURCE = "models/page_type.json"
+NON_ARTICLE_KINDS = ("listing", "product", "forum", "documentation", "service", "collection")
+
+
+@dataclass(frozen=True, slots=True)
+class PageType:
+    label: str  # "article", or the kind of non-article: one of NON_ARTICLE_KINDS, or "other"
+    article_score: float  # 0..1, probability-like; label == "article" iff article_score >= ARTICLE_THRESHOLD
+    evidence: str  # short human-readable reason
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Features
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _names(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Each XPath is one walk over the page in C; the rest of the page is read in one tag-filtered walk
+# (``_WALK_TAGS``), so the cost stays a small fraction of parsing the page.
+_PAGE_TEXT = XPath("//body//text()", smart_strings=False)
+_LINK_TEXT = XPath("//body//a[@href]//text()", smart_strings=False)
+_P_TEXT = XPath("//body//p//text()", smart_strings=False)
+_CLASSES = XPath("//body//@class", smart_strings=False)
+_ITEMTYPES = XPath("//@itemtype", smart_strings=False)
+_WALK_TAGS = (
+    "script", "style", "noscript", "template", "meta", "article", "time", "a", "pre", "code",
+    "input", "select", "textarea", "button", "h1", "h2", "h3", "h4", "h5", "h6",
+)  # fmt: skip
+_PUBLISHED_META = _names(
+    "article:published_time og:published_time datepublished pubdate publish-date publishdate date dc.date"
+)
+_HEADINGS = _names("h1 h2 h3 h4 h5 h6")
+_CARD_HEADINGS = _names("h2 h3 h4 h5")
+_INPUTS = _names("input select textarea")
+
+_LD_TYPE = re.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
+_QUOTED = re.compile(r'"([^"]+)"')
+_ARTICLE_TYPES = _names(
+    "article newsarticle blogposting liveblogposting reportagenews analysisnewsarticle opinionnewsarticle"
+    " reviewnewsarticle backgroundnewsarticle askpublicnewsarticle satiricalarticle scholarlyarticle report"
+    " medicalscholarlyarticle"
+)
+_PRODUCT_TYPES = _names("product productgroup offer aggregateoffer individualproduct productmodel")
+_FORUM_TYPES = _names("discussionforumposting qapage question answer")
+_LISTING_TYPES = _names("collectionpage itemlist searchresultspage offercatalog")
+_SERVICE_TYPES = _names(
+    "faqpage service localbusiness organization professionalservice course educationalorganization"
+    " softwareapplication webapplication contactpage aboutpage event"
+)
+_DOCS_TYPES = _names("techarticle apireference howto")
+
+_URL_DATE = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)|/(?:19|20)\d\d(?:0[1-9]|1[0-2])[0-3]\d")
+_WORD_SPLIT = re.compile(r"[-_+]|%20")
+_SEGMENT_KINDS = {
+    "listing": _names("tag tags category categories topic topics section sections archive archives search page"),
+    "product": _names("product products p dp shop store item items buy collections"),
+    "docs": _names("docs doc documentation manual reference api wiki kb guide guides help support"),
+    "forum": _names("forum forums thread threads t questions q community discussion discussions"),
+}
+_SENTENCE_END = re.compile(r"[.!?。！？…:;)\"'”’»]\s*$")
+
+
+def _dense_len(text: str) -> int:
+    """Characters other than whitespace: a text length that markup indentation does not inflate."""
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
+
+
+def _url_features(url: str | None) -> dict[str, float]:
+    path = urlsplit(url).path if url else ""
+    segments = [s for s in path.lower().split("/") if s]
+    last = segments[-1].rsplit(".", 1)[0] if segments else ""
+    words = [w for w in _WORD_SPLIT.split(last) if w]
+    found = {kind: float(any(s in names for s in segments[:-1] or segments)) for kind, names in _SEGMENT_KINDS.items()}
+    return {
+        "url_date": float(bool(_URL_DATE.search(path))),
+        "url_slug_words": float(min(len(words), 12)),
+        "url_short": float(len(segments) <= 1 and len(words) <= 2),
+        **{f"url_{kind}": value for kind, value in found.items()},
+    }
+
+
+def page_features(
+    tree: HtmlElement, *, url: str | None, text: str, title: str | None, published: str | None, authors: list[str]
+) -> dict[str, float]:
+    """The named features of one page (read-only on ``tree``); the model's inputs, also used in training."""
+    types: set[str] = set()
+    og_types: set[str] = set()
+    published_meta = False
+    counts = dict.fromkeys(("article", "time", "a", "code", "input", "button", "heading", "linked_heading"), 0)
+    hidden: list[str] = []  # text of script, style... elements, which is not the page's text
+    for el in tree.iter(*_WALK_TAGS):
+        tag = el.tag
+        if tag == "a":
+            if el.get("href") is not None:
+                counts["a"] += 1
+        elif tag == "meta":
+            key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+            if key == "og:type":
+                og_types.add((el.get("content") or "").strip().lower())
+            elif key in _PUBLISHED_META:
+                published_meta = True
+        elif tag in _HEADINGS:
+            counts["heading"] += 1
+            if tag in _CARD_HEADINGS and next(el.iter("a"), None) is not None:
+                counts["linked_heading"] += 1
+        elif tag == "script":
+            content = el.text or ""
+            if el.get("type") == "application/ld+json":
+                for match in _LD_TYPE.finditer(content):
+                    types.update(name.rsplit("/", 1)[-1].lower() for name in _QUOTED.findall(match.group(1)))
+            hidden.append(content)
+        elif tag in ("style", "noscript", "template"):
+            hidden.append(el.text or "")
+        elif tag in ("pre", "code"):
+            counts["code"] += 1
+        elif tag in _INPUTS:
+            if el.get("type") != "hidden":
+                counts["input"] += 1
+        elif tag in ("article", "time", "button"):
+            counts[tag] += 1
+    for itemtype in _ITEMTYPES(tree):
+        types.update(value.rstrip("/").rsplit("/", 1)[-1].lower() for value in itemtype.split())
+    classes = " ".join(_CLASSES(tree)).lower()
+
+    body_chars = max(_dense_len("".join(_PAGE_TEXT(tree))) - _dense_len("".join(hidden)), 1)
+    link_texts = _LINK_TEXT(tree)
+    link_chars = _dense_len(" ".join(link_texts))
+    p_chars = _dense_len(" ".join(_P_TEXT(tree)))
+
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    text_chars = sum(len(line) for line in lines)
+    n_lines = len(lines)
+    sentence_lines = sum(1 for line in lines if len(line) >= 40 and _SENTENCE_END.search(line))
+    anchors = {" ".join(t.split()).lower() for t in link_texts}
+    anchors.discard("")
+    link_lines = sum(1 for line in lines if " ".join(line.split()).lower() in anchors)
+
+    n_links = counts["a"]
+    features = {
+        "ld_article": float(bool(types & _ARTICLE_TYPES)),
+        "ld_product": float(bool(types & _PRODUCT_TYPES)),
+        "ld_forum": float(bool(types & _FORUM_TYPES)),
+        "ld_listing": float(bool(types & _LISTING_TYPES)),
+        "ld_service": float(bool(types & _SERVICE_TYPES)),
+        "ld_docs": float(bool(types & _DOCS_TYPES)),
+        "og_article": float("article" in og_types),
+        "og_product": float(any("product" in t for t in og_types)),
+        "og_website": float("website" in og_types),
+        "meta_published": float(published_meta),
+        "has_published": float(bool(published)),
+        "has_author": float(bool(authors)),
+        "article_elements": math.log1p(counts["article"]),
+        "time_elements": math.log1p(counts["time"]),
+        "links": math.log1p(n_links),
+        "linked_headings": math.log1p(counts["linked_heading"]),
+        "page_link_density": min(link_chars / body_chars, 1.0),
+        "page_p_share": min(p_chars / body_chars, 1.0),
+        "links_per_kchar": min(n_links / (body_chars / 1000.0), 200.0) / 10.0,
+        "text_chars": math.log1p(text_chars),
+        "text_share": min(text_chars / body_chars, 1.0),
+        "paragraphs": math.log1p(n_lines),
+        "mean_paragraph": math.log1p(text_chars / n_lines) if n_lines else 0.0,
+        "sentence_share": sentence_lines / n_lines if n_lines else 0.0,
+        "link_line_share": link_lines / n_lines if n_lines else 0.0,
+        "headings_per_kchar": min(counts["heading"] / (max(text_chars, 200) / 1000.0), 20.0),
+        "price_markup": math.log1p(classes.count("price")),
+        "cart_markup": math.log1p(classes.count("cart") + classes.count("basket")),
+        "code_blocks": math.log1p(counts["code"]),
+        "form_fields": math.log1p(counts["input"] + counts["button"]),
+        "has_title": float(bool(title)),
+    }
+    features.update(_url_features(url))
+    return features
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Model
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Linear:
+    """Standardize, then one linear score per class (a single score for a binary model)."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    classes: tuple[str, ...]
+    coef: tuple[tuple[float, ...], ...]
+    intercept: tuple[float, ...]
+
+    @classmethod
+    def from_json(cls, data: dict) -> _Linear:
+        return cls(
+            features=tuple(data["features"]),
+            mean=tuple(data["mean"]),
+            scale=tuple(data["scale"]),
+            classes=tuple(data["classes"]),
+            coef=tuple(tuple(row) for row in data["coef"]),
+            intercept=tuple(data["intercept"]),
+        )
+
+    def standardized(self, features: dict[str, float]) -> list[float]:
+        return [(features[n] - m) / s for n, m, s in zip(self.features, self.mean, self.scale, strict=True)]
+
+    def scores(self, features: dict[str, float]) -> list[float]:
+        z = self.standardized(features)
+        return [
+            b + sum(w * x for w, x in zip(row, z, strict=True))
+            for row, b in zip(self.coef, self.intercept, strict=True)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class PageTypeModel:
+    article: _Linear  # binary: one score, sigmoid = probability of "article"
+    kind: _Linear  # multinomial over NON_ARTICLE_KINDS, softmax
+    threshold: float
+    min_kind_probability: float  # below it the kind is "other"
+
+
+@cache
+def load_model() -> PageTypeModel:
+    """The shipped model (cleaners/models/page_type.json), read once per process."""
+    data = json.loads(resources.files("cleaners").joinpath(MODEL_RESOURCE).read_text(encoding="utf-8"))
+    return PageTypeModel(
+        article=_Linear.from_json(data["article"]),
+        kind=_Linear.from_json(data["kind"]),
+        threshold=float(data["threshold"]),
+        min_kind_probability=float(data["min_kind_probability"]),
+    )
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def _describe(name: str, value: float) -> str:
+    if name.startswith(("ld_", "og_", "meta_", "has_", "url_")) and name not in ("url_slug_words",):
+        return name if value else f"no {name}"
+    if name in ("page_link_density", "page_p_share", "text_share", "sentence_share", "link_line_share"):
+        return f"{name} {value:.0%}"
+    if name in ("links", "linked_headings", "article_elements", "time_elements", "price_markup", "cart_markup"):
+        return f"{name} {round(math.expm1(value))}"
+    if name in ("code_blocks", "form_fields", "paragraphs", "text_chars"):
+        return f"{name} {round(math.expm1(value))}"
+    if name == "mean_paragraph":
+        return f"mean_paragraph {round(math.expm1(value))} chars"
+    return f"{name} {value:.3g}"
+
+
+def score_features(features: dict[str, float], model: PageTypeModel | None = None) -> PageType:
+    """The label, article probability and the three features that pushed hardest toward the decision."""
+    model = model or load_model()
+    linear = model.article
+    z = linear.standardized(features)
+    contributions = [w * x for w, x in zip(linear.coef[0], z, strict=True)]
+    score = round(_sigmoid(linear.intercept[0] + sum(contributions)), 4)
+    is_article = score >= model.threshold
+    sign = 1.0 if is_article else -1.0
+    ranked = sorted(range(len(z)), key=lambda i: (-sign * contributions[i], linear.features[i]))
+    reasons = [
+        _describe(linear.features[i], features[linear.features[i]]) for i in ranked[:3] if sign * contributions[i] > 0
+    ]
+    if is_article:
+        label = "article"
+    else:
+        raw = model.kind.scores(features)
+        top = max(raw)
+        exps = [math.exp(r - top) for r in raw]
+        probabilities = [e / sum(exps) for e in exps]
+        best = max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
+        label = model.kind.classes[best] if probabilities[best] >= model.min_kind_probability else "other"
+        reasons.append(f"{model.kind.classes[best]} p={probabilities[best]:.2f}")
+    return PageType(label=label, article_score=score, evidence="; ".join(reasons))
+
+
+def classify_page(
+    tree: HtmlElement, *, url: str | None, text: str, title: str | None, published: str | None, authors: list[str]
+) -> PageType:
+    """Whether the page is an article, with a probability-like score and the main reasons.
+
+    ``tree`` is the page as parsed (``trafilatura.utils.load_html``), read only; ``text`` the extracted main
+    text (paragraphs joined with newlines) and the rest the extracted metadata, which may be empty.
+    """
+    return score_features(page_features(tree, url=url, text=text, title=title, published=published, authors=authors))
+
+
+def __getattr__(name: str) -> float:
+    """``ARTICLE_THRESHOLD``: the shipped model's threshold, read when first asked for."""
+    if name == "ARTICLE_THRESHOLD":
+        return load_model().threshold
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
