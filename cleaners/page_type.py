@@ -57,11 +57,10 @@ def _names(words: str) -> frozenset[str]:
 # (``_WALK_TAGS``), so the cost stays a small fraction of parsing the page.
 _PAGE_TEXT = XPath("//body//text()", smart_strings=False)
 _LINK_TEXT = XPath("//body//a[@href]//text()", smart_strings=False)
-_P_TEXT = XPath("//body//p//text()", smart_strings=False)
 _CLASSES = XPath("//body//@class", smart_strings=False)
 _ITEMTYPES = XPath("//@itemtype", smart_strings=False)
 _WALK_TAGS = (
-    "script", "style", "noscript", "template", "meta", "article", "time", "a", "pre", "code",
+    "body", "p", "script", "style", "noscript", "template", "meta", "article", "time", "a", "pre", "code",
     "input", "select", "textarea", "button", "h1", "h2", "h3", "h4", "h5", "h6",
 )  # fmt: skip
 _PUBLISHED_META = _names(
@@ -93,8 +92,12 @@ _SEGMENT_KINDS = {
     "listing": _names("tag tags category categories topic topics section sections archive archives search page"),
     "product": _names("product products p dp shop store item items buy collections"),
     "docs": _names("docs doc documentation manual reference api wiki kb guide guides help support"),
-    "forum": _names("forum forums thread threads t questions q community discussion discussions"),
+    "forum": _names(
+        "forum forums thread threads t topic viewtopic showthread questions q comments community discussion discussions"
+    ),
 }
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+|\s+::\s+")
+_PRICE_IN_TEXT = re.compile(r"[$€£¥₹]\s?\d|\d(?:[.,]\d\d)?\s?(?:[€£]|USD|EUR|GBP)\b")
 _SENTENCE_END = re.compile(r"[.!?。！？…:;)\"'”’»]\s*$")
 
 
@@ -125,12 +128,25 @@ def page_features(
     og_types: set[str] = set()
     published_meta = False
     counts = dict.fromkeys(("article", "time", "a", "code", "input", "button", "heading", "linked_heading"), 0)
-    hidden: list[str] = []  # text of script, style... elements, which is not the page's text
+    hidden: list[str] = []  # text of script, style... elements in <body>, which is not the page's text
+    in_body = False  # the walk is in document order: <head>'s elements come before <body>
+    ld_scripts: list[str] = []
+    p_chars = long_paragraphs = 0
+    blocks: dict[HtmlElement, int] = {}  # characters of <p> text per parent: the article body is one block
     for el in tree.iter(*_WALK_TAGS):
         tag = el.tag
-        if tag == "a":
+        if tag == "body":
+            in_body = True
+        elif tag == "a":
             if el.get("href") is not None:
                 counts["a"] += 1
+        elif tag == "p":
+            size = _dense_len(el.text_content())
+            p_chars += size
+            if size >= 150:
+                long_paragraphs += 1
+            parent = el.getparent()
+            blocks[parent] = blocks.get(parent, 0) + size
         elif tag == "meta":
             key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
             if key == "og:type":
@@ -144,11 +160,14 @@ def page_features(
         elif tag == "script":
             content = el.text or ""
             if el.get("type") == "application/ld+json":
+                ld_scripts.append(content)
                 for match in _LD_TYPE.finditer(content):
                     types.update(name.rsplit("/", 1)[-1].lower() for name in _QUOTED.findall(match.group(1)))
-            hidden.append(content)
+            if in_body:
+                hidden.append(content)
         elif tag in ("style", "noscript", "template"):
-            hidden.append(el.text or "")
+            if in_body:
+                hidden.append(el.text or "")
         elif tag in ("pre", "code"):
             counts["code"] += 1
         elif tag in _INPUTS:
@@ -163,7 +182,7 @@ def page_features(
     body_chars = max(_dense_len("".join(_PAGE_TEXT(tree))) - _dense_len("".join(hidden)), 1)
     link_texts = _LINK_TEXT(tree)
     link_chars = _dense_len(" ".join(link_texts))
-    p_chars = _dense_len(" ".join(_P_TEXT(tree)))
+    best_block = max(blocks.values(), default=0)
 
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     text_chars = sum(len(line) for line in lines)
@@ -174,6 +193,9 @@ def page_features(
     link_lines = sum(1 for line in lines if " ".join(line.split()).lower() in anchors)
 
     n_links = counts["a"]
+    title_parts = _TITLE_SEPARATORS.split(title.strip()) if title else []
+    headline = max(title_parts, key=len) if title_parts else ""
+    short_lines = sum(1 for line in lines if len(line.split()) <= 6)
     features = {
         "ld_article": float(bool(types & _ARTICLE_TYPES)),
         "ld_product": float(bool(types & _PRODUCT_TYPES)),
@@ -193,6 +215,10 @@ def page_features(
         "linked_headings": math.log1p(counts["linked_heading"]),
         "page_link_density": min(link_chars / body_chars, 1.0),
         "page_p_share": min(p_chars / body_chars, 1.0),
+        "best_block": math.log1p(best_block),
+        "best_block_share": min(best_block / body_chars, 1.0),
+        "block_concentration": best_block / p_chars if p_chars else 0.0,
+        "long_paragraphs": math.log1p(long_paragraphs),
         "links_per_kchar": min(n_links / (body_chars / 1000.0), 200.0) / 10.0,
         "text_chars": math.log1p(text_chars),
         "text_share": min(text_chars / body_chars, 1.0),
@@ -206,6 +232,17 @@ def page_features(
         "code_blocks": math.log1p(counts["code"]),
         "form_fields": math.log1p(counts["input"] + counts["button"]),
         "has_title": float(bool(title)),
+        "title_words": float(min(len(headline.split()), 20)),
+        "title_question": float(headline.endswith("?")),
+        "ld_published": float(any('"datePublished"' in script for script in ld_scripts)),
+        "cta_markup": math.log1p(classes.count("btn") + classes.count("button")),
+        "forum_markup": math.log1p(
+            classes.count("avatar") + classes.count("reply") + classes.count("vote") + classes.count("username")
+        ),
+        "card_markup": math.log1p(classes.count("card") + classes.count("teaser") + classes.count("tile")),
+        "product_markup": math.log1p(classes.count("product")),
+        "short_line_share": short_lines / n_lines if n_lines else 0.0,
+        "text_prices": math.log1p(len(_PRICE_IN_TEXT.findall(text))),
     }
     features.update(_url_features(url))
     return features
