@@ -34,11 +34,14 @@ from trafilatura.utils import load_html
 
 from bench._corpus import PROJECT_ROOT, BenchDataMissing
 from bench._page_type_data import Page, load_pages
-from cleaners.page_type import NON_ARTICLE_KINDS, page_features
+from cleaners.page_type import NON_ARTICLE_KINDS, classify_page, load_model, page_features
 
 MODEL_PATH = PROJECT_ROOT / "cleaners" / "models" / "page_type.json"
 
-# The features the article model uses: what the page declares, its structure, its text, its URL.
+# The features the article model uses: what the page declares, its structure, its text, its URL. Chosen by
+# backward elimination on the grouped cross-validation's ROC AUC (flat at 0.979-0.980 from 39 features down
+# to about 20), then the declared types that name a non-article kind (forum posting, collection) and the
+# published-time meta put back: they explain themselves and cost nothing.
 ARTICLE_FEATURES = (
     "ld_article",
     "ld_product",
@@ -48,53 +51,49 @@ ARTICLE_FEATURES = (
     "og_article",
     "og_product",
     "meta_published",
-    "has_published",
     "has_author",
-    "article_elements",
-    "links",
-    "page_link_density",
-    "page_p_share",
     "text_share",
-    "mean_paragraph",
-    "sentence_share",
-    "link_line_share",
-    "headings_per_kchar",
-    "price_markup",
-    "cart_markup",
-    "code_blocks",
-    "form_fields",
-    "has_title",
-    "url_date",
-    "url_slug_words",
-    "url_short",
-    "url_listing",
-    "url_product",
-    "url_docs",
-    "url_forum",
-    "title_words",
-    "title_question",
-    "ld_published",
-    "cta_markup",
-    "forum_markup",
-    "card_markup",
-    "product_markup",
-    "best_block",
     "best_block_share",
     "block_concentration",
     "long_paragraphs",
+    "headings_per_kchar",
+    "title_words",
+    "price_markup",
+    "cta_markup",
+    "forum_markup",
+    "code_blocks",
+    "form_fields",
+    "url_date",
+    "url_slug_words",
+    "url_short",
+    "url_product",
+    "url_docs",
+    "url_forum",
 )
-# The kind model may also use what tells one kind of non-article from another.
+# The kind model uses every feature: telling a listing from a product page needs more than article-or-not.
 KIND_FEATURES = (
     *ARTICLE_FEATURES,
-    "linked_headings",
-    "og_website",
-    "paragraphs",
     "ld_docs",
-    "text_prices",
-    "links_per_kchar",
+    "ld_published",
+    "og_website",
+    "has_published",
+    "has_title",
+    "title_question",
+    "article_elements",
     "time_elements",
+    "linked_headings",
+    "page_p_share",
+    "best_block",
     "text_chars",
+    "paragraphs",
+    "mean_paragraph",
+    "sentence_share",
     "short_line_share",
+    "cart_markup",
+    "card_markup",
+    "product_markup",
+    "text_prices",
+    "url_listing",
 )
 FOLDS = 5
 # Below this probability of its most likely kind, a non-article is labelled "other".
@@ -111,6 +110,21 @@ def featurize(pages: list[Page]) -> list[dict[str, float]]:
             )
         )
     return out
+
+
+def timing(pages: list[Page]) -> str:
+    """classify_page's time per page (the tree already parsed), beside parsing the page, for scale."""
+    started = time.perf_counter()
+    trees = [load_html(page.html) for page in pages]
+    parse = time.perf_counter() - started
+    started = time.process_time()
+    for page, tree in zip(pages, trees, strict=True):
+        classify_page(
+            tree, url=page.url, text=page.text, title=page.title, published=page.published, authors=page.authors
+        )
+    cpu = time.process_time() - started
+    n = len(pages)
+    return f"classify_page {cpu / n * 1000:.2f} ms CPU per page; load_html {parse / n * 1000:.2f} ms wall per page"
 
 
 def matrix(rows: list[dict[str, float]], names: tuple[str, ...]) -> np.ndarray:
@@ -272,10 +286,13 @@ def main(argv: list[str] | None = None) -> int:
         "kind": {**kind_model.to_json(), "c": args.kind_c},
     }
     if args.check:
+        print(timing(pages))
         return 0
     MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     MODEL_PATH.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {MODEL_PATH.relative_to(PROJECT_ROOT)} ({MODEL_PATH.stat().st_size} bytes)")
+    load_model.cache_clear()
+    print(timing(pages))
     return 0
 
 

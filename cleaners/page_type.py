@@ -55,12 +55,11 @@ def _names(words: str) -> frozenset[str]:
 
 # Each XPath is one walk over the page in C; the rest of the page is read in one tag-filtered walk
 # (``_WALK_TAGS``), so the cost stays a small fraction of parsing the page.
-_PAGE_TEXT = XPath("//body//text()", smart_strings=False)
-_LINK_TEXT = XPath("//body//a[@href]//text()", smart_strings=False)
-_CLASSES = XPath("//body//@class", smart_strings=False)
-_ITEMTYPES = XPath("//@itemtype", smart_strings=False)
+_BODY_LENGTH = XPath("string-length(normalize-space(//body))")
+_LENGTH = XPath("string-length(normalize-space(.))")
+_CLASSES_AND_ITEMTYPES = XPath("//@class|//@itemtype", smart_strings=False)  # an itemtype is a URL
 _WALK_TAGS = (
-    "body", "p", "script", "style", "noscript", "template", "meta", "article", "time", "a", "pre", "code",
+    "body", "p", "script", "style", "noscript", "template", "meta", "article", "time", "pre", "code",
     "input", "select", "textarea", "button", "h1", "h2", "h3", "h4", "h5", "h6",
 )  # fmt: skip
 _PUBLISHED_META = _names(
@@ -101,9 +100,10 @@ _PRICE_IN_TEXT = re.compile(r"[$€£¥₹]\s?\d|\d(?:[.,]\d\d)?\s?(?:[€£]|US
 _SENTENCE_END = re.compile(r"[.!?。！？…:;)\"'”’»]\s*$")
 
 
-def _dense_len(text: str) -> int:
-    """Characters other than whitespace: a text length that markup indentation does not inflate."""
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
+def _length(text: str) -> int:
+    """Length with runs of whitespace counted as one space (XPath's normalize-space), so that markup
+    indentation does not inflate it."""
+    return len(" ".join(text.split()))
 
 
 def _url_features(url: str | None) -> dict[str, float]:
@@ -127,26 +127,21 @@ def page_features(
     types: set[str] = set()
     og_types: set[str] = set()
     published_meta = False
-    counts = dict.fromkeys(("article", "time", "a", "code", "input", "button", "heading", "linked_heading"), 0)
-    hidden: list[str] = []  # text of script, style... elements in <body>, which is not the page's text
+    counts = dict.fromkeys(("article", "time", "code", "input", "button", "heading", "linked_heading"), 0)
+    hidden: list[HtmlElement] = []  # script, style... elements in <body>: their text is not the page's
     in_body = False  # the walk is in document order: <head>'s elements come before <body>
     ld_scripts: list[str] = []
-    p_chars = long_paragraphs = 0
-    blocks: dict[HtmlElement, int] = {}  # characters of <p> text per parent: the article body is one block
+    long_paragraphs = 0
+    blocks: dict[HtmlElement, list[str]] = {}  # <p> texts per parent: an article's body is one block
     for el in tree.iter(*_WALK_TAGS):
         tag = el.tag
         if tag == "body":
             in_body = True
-        elif tag == "a":
-            if el.get("href") is not None:
-                counts["a"] += 1
         elif tag == "p":
-            size = _dense_len(el.text_content())
-            p_chars += size
-            if size >= 150:
+            content = el.text_content()
+            if len(content) >= 150 and _length(content) >= 150:
                 long_paragraphs += 1
-            parent = el.getparent()
-            blocks[parent] = blocks.get(parent, 0) + size
+            blocks.setdefault(el.getparent(), []).append(content)
         elif tag == "meta":
             key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
             if key == "og:type":
@@ -164,10 +159,10 @@ def page_features(
                 for match in _LD_TYPE.finditer(content):
                     types.update(name.rsplit("/", 1)[-1].lower() for name in _QUOTED.findall(match.group(1)))
             if in_body:
-                hidden.append(content)
+                hidden.append(el)
         elif tag in ("style", "noscript", "template"):
             if in_body:
-                hidden.append(el.text or "")
+                hidden.append(el)
         elif tag in ("pre", "code"):
             counts["code"] += 1
         elif tag in _INPUTS:
@@ -175,24 +170,24 @@ def page_features(
                 counts["input"] += 1
         elif tag in ("article", "time", "button"):
             counts[tag] += 1
-    for itemtype in _ITEMTYPES(tree):
-        types.update(value.rstrip("/").rsplit("/", 1)[-1].lower() for value in itemtype.split())
-    classes = " ".join(_CLASSES(tree)).lower()
+    class_values = []
+    for value in _CLASSES_AND_ITEMTYPES(tree):
+        if "://" in value:
+            types.update(item.rstrip("/").rsplit("/", 1)[-1].lower() for item in value.split())
+        else:
+            class_values.append(value)
+    classes = " ".join(class_values).lower()
 
-    body_chars = max(_dense_len("".join(_PAGE_TEXT(tree))) - _dense_len("".join(hidden)), 1)
-    link_texts = _LINK_TEXT(tree)
-    link_chars = _dense_len(" ".join(link_texts))
-    best_block = max(blocks.values(), default=0)
+    body_chars = max(int(_BODY_LENGTH(tree) - sum(_LENGTH(el) for el in hidden)), 1)
+    block_sizes = [_length(" ".join(texts)) for texts in blocks.values()]
+    p_chars = sum(block_sizes)
+    best_block = max(block_sizes, default=0)
 
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     text_chars = sum(len(line) for line in lines)
     n_lines = len(lines)
     sentence_lines = sum(1 for line in lines if len(line) >= 40 and _SENTENCE_END.search(line))
-    anchors = {" ".join(t.split()).lower() for t in link_texts}
-    anchors.discard("")
-    link_lines = sum(1 for line in lines if " ".join(line.split()).lower() in anchors)
 
-    n_links = counts["a"]
     title_parts = _TITLE_SEPARATORS.split(title.strip()) if title else []
     headline = max(title_parts, key=len) if title_parts else ""
     short_lines = sum(1 for line in lines if len(line.split()) <= 6)
@@ -211,21 +206,17 @@ def page_features(
         "has_author": float(bool(authors)),
         "article_elements": math.log1p(counts["article"]),
         "time_elements": math.log1p(counts["time"]),
-        "links": math.log1p(n_links),
         "linked_headings": math.log1p(counts["linked_heading"]),
-        "page_link_density": min(link_chars / body_chars, 1.0),
         "page_p_share": min(p_chars / body_chars, 1.0),
         "best_block": math.log1p(best_block),
         "best_block_share": min(best_block / body_chars, 1.0),
         "block_concentration": best_block / p_chars if p_chars else 0.0,
         "long_paragraphs": math.log1p(long_paragraphs),
-        "links_per_kchar": min(n_links / (body_chars / 1000.0), 200.0) / 10.0,
         "text_chars": math.log1p(text_chars),
         "text_share": min(text_chars / body_chars, 1.0),
         "paragraphs": math.log1p(n_lines),
         "mean_paragraph": math.log1p(text_chars / n_lines) if n_lines else 0.0,
         "sentence_share": sentence_lines / n_lines if n_lines else 0.0,
-        "link_line_share": link_lines / n_lines if n_lines else 0.0,
         "headings_per_kchar": min(counts["heading"] / (max(text_chars, 200) / 1000.0), 20.0),
         "price_markup": math.log1p(classes.count("price")),
         "cart_markup": math.log1p(classes.count("cart") + classes.count("basket")),
@@ -310,17 +301,73 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
+# How each feature reads in ``PageType.evidence``: flags by what they say (or "no ..."), counts (stored as
+# log1p) as counts, shares as percentages.
+_FLAGS = {
+    "ld_article": "JSON-LD/microdata type Article",
+    "ld_product": "JSON-LD/microdata type Product/Offer",
+    "ld_forum": "JSON-LD/microdata type forum posting/Q&A",
+    "ld_listing": "JSON-LD/microdata type CollectionPage/ItemList",
+    "ld_service": "JSON-LD/microdata type Service/Organization/FAQ",
+    "ld_docs": "JSON-LD/microdata type TechArticle/HowTo",
+    "ld_published": "JSON-LD datePublished",
+    "og_article": "og:type article",
+    "og_product": "og:type product",
+    "og_website": "og:type website",
+    "meta_published": "published-time meta",
+    "has_published": "a date",
+    "has_author": "an author",
+    "has_title": "a title",
+    "title_question": "title is a question",
+    "url_date": "date in URL",
+    "url_short": "short URL path",
+    "url_listing": "URL in a tag/category/section path",
+    "url_product": "URL in a product/shop path",
+    "url_docs": "URL in a docs/help path",
+    "url_forum": "URL in a forum/thread/questions path",
+}
+_COUNTS = {
+    "linked_headings": "{} linked headings",
+    "article_elements": "{} <article> elements",
+    "time_elements": "{} <time> elements",
+    "price_markup": "{} price classes",
+    "cart_markup": "{} cart classes",
+    "cta_markup": "{} button classes",
+    "forum_markup": "{} avatar/reply/vote classes",
+    "card_markup": "{} card/teaser/tile classes",
+    "product_markup": "{} product classes",
+    "code_blocks": "{} code blocks",
+    "form_fields": "{} form fields and buttons",
+    "paragraphs": "{} paragraphs",
+    "text_chars": "{} characters of text",
+    "best_block": "{} characters in the largest paragraph block",
+    "long_paragraphs": "{} long <p>",
+    "mean_paragraph": "paragraphs of {} characters on average",
+    "text_prices": "{} prices in the text",
+}
+_SHARES = {
+    "page_p_share": "{:.0%} of page text in <p>",
+    "text_share": "{:.0%} of page text extracted",
+    "sentence_share": "{:.0%} of paragraphs end like sentences",
+    "best_block_share": "{:.0%} of page text in one paragraph block",
+    "block_concentration": "{:.0%} of <p> text in one block",
+    "short_line_share": "{:.0%} of text lines short",
+}
+
+
 def _describe(name: str, value: float) -> str:
-    if name.startswith(("ld_", "og_", "meta_", "has_", "url_")) and name not in ("url_slug_words",):
-        return name if value else f"no {name}"
-    if name in ("page_link_density", "page_p_share", "text_share", "sentence_share", "link_line_share"):
-        return f"{name} {value:.0%}"
-    if name in ("links", "linked_headings", "article_elements", "time_elements", "price_markup", "cart_markup"):
-        return f"{name} {round(math.expm1(value))}"
-    if name in ("code_blocks", "form_fields", "paragraphs", "text_chars"):
-        return f"{name} {round(math.expm1(value))}"
-    if name == "mean_paragraph":
-        return f"mean_paragraph {round(math.expm1(value))} chars"
+    if name in _FLAGS:
+        return _FLAGS[name] if value else f"no {_FLAGS[name]}"
+    if name in _COUNTS:
+        return _COUNTS[name].format(round(math.expm1(value)))
+    if name in _SHARES:
+        return _SHARES[name].format(value)
+    if name == "url_slug_words":
+        return f"{round(value)} words in the URL's last segment"
+    if name == "title_words":
+        return f"{round(value)}-word headline"
+    if name == "headings_per_kchar":
+        return f"{value:.1f} headings per 1000 characters of text"
     return f"{name} {value:.3g}"
 
 
@@ -346,7 +393,7 @@ def score_features(features: dict[str, float], model: PageTypeModel | None = Non
         probabilities = [e / sum(exps) for e in exps]
         best = max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
         label = model.kind.classes[best] if probabilities[best] >= model.min_kind_probability else "other"
-        reasons.append(f"{model.kind.classes[best]} p={probabilities[best]:.2f}")
+        reasons.append(f"kind {model.kind.classes[best]} p={probabilities[best]:.2f}")
     return PageType(label=label, article_score=score, evidence="; ".join(reasons))
 
 
