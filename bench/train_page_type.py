@@ -41,7 +41,8 @@ MODEL_PATH = PROJECT_ROOT / "cleaners" / "models" / "page_type.json"
 # The features the article model uses: what the page declares, its structure, its text, its URL. Chosen by
 # backward elimination on the grouped cross-validation's ROC AUC (flat at 0.979-0.980 from 39 features down
 # to about 20), then the declared types that name a non-article kind (forum posting, collection) and the
-# published-time meta put back: they explain themselves and cost nothing.
+# published-time meta put back: they explain themselves and cost nothing; repeated <article>/<time>
+# elements (a list of teasers) added after.
 ARTICLE_FEATURES = (
     "ld_article",
     "ld_product",
@@ -69,6 +70,8 @@ ARTICLE_FEATURES = (
     "url_product",
     "url_docs",
     "url_forum",
+    "repeated_articles",
+    "repeated_times",
 )
 # The kind model uses every feature: telling a listing from a product page needs more than article-or-not.
 KIND_FEATURES = (

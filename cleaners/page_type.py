@@ -207,6 +207,9 @@ def page_features(
         "article_elements": math.log1p(counts["article"]),
         "time_elements": math.log1p(counts["time"]),
         "linked_headings": math.log1p(counts["linked_heading"]),
+        # One <article> or two <time> are a story; many are a list of teasers.
+        "repeated_articles": math.log1p(max(counts["article"] - 1, 0)),
+        "repeated_times": math.log1p(max(counts["time"] - 2, 0)),
         "page_p_share": min(p_chars / body_chars, 1.0),
         "best_block": math.log1p(best_block),
         "best_block_share": min(best_block / body_chars, 1.0),
@@ -328,6 +331,8 @@ _FLAGS = {
 }
 _COUNTS = {
     "linked_headings": "{} linked headings",
+    "repeated_articles": "{} <article> elements after the first",
+    "repeated_times": "{} <time> elements after the second",
     "article_elements": "{} <article> elements",
     "time_elements": "{} <time> elements",
     "price_markup": "{} price classes",
