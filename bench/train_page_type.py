@@ -223,6 +223,17 @@ def main(argv: list[str] | None = None) -> int:
     except BenchDataMissing as exc:
         print(f"page-type training skipped: {exc}", file=sys.stderr)
         return 1
+    if args.check:
+        model = load_model()
+        scores = [
+            classify_page(
+                load_html(p.html), url=p.url, text=p.text, title=p.title, published=p.published, authors=p.authors
+            ).article_score
+            for p in pages
+        ]
+        print_figures(f"shipped model, threshold {model.threshold}:", figures(pages, scores, model.threshold))
+        print(timing(pages))
+        return 0
     started = time.perf_counter()
     rows = featurize(pages)
     print(
@@ -288,9 +299,6 @@ def main(argv: list[str] | None = None) -> int:
         "article": {**model.to_json(), "c": args.c},
         "kind": {**kind_model.to_json(), "c": args.kind_c},
     }
-    if args.check:
-        print(timing(pages))
-        return 0
     MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
     MODEL_PATH.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {MODEL_PATH.relative_to(PROJECT_ROOT)} ({MODEL_PATH.stat().st_size} bytes)")

@@ -7,17 +7,23 @@ metadata, and the URL:
 
 - what the page says it is: JSON-LD ``@type`` and microdata ``itemtype`` (NewsArticle, Product,
   DiscussionForumPosting, CollectionPage...), ``og:type``, ``article:published_time``;
-- its structure: ``<article>`` and ``<time>`` elements, links and the share of the page's text inside
-  links and inside ``<p>``, headings that are links (teaser cards), price and cart markup, code blocks,
-  form fields;
-- the extracted text: its length, paragraph count and mean paragraph length, the share of paragraphs that
-  end like sentences, the share of lines that are the text of a link on the page;
-- the URL's shape: a date in the path, a long slug, a short path, generic segments (``/tag/``,
-  ``/product/``, ``/docs/``, ``/forum/``...).
+- its structure: the largest block of ``<p>`` under one parent (an article's body is one block; a service
+  page's text is spread over many), long paragraphs, headings per length of text, ``<article>`` and
+  ``<time>`` elements beyond one story's worth (a list of teasers), price, cart, button and
+  avatar/reply/vote classes, code blocks, form fields;
+- the extracted text and metadata: the share of the page's text that was extracted, the headline's
+  length (without the site's name), an author;
+- the URL's shape: a date in the path, the number of words in the last segment, a short path, generic
+  segments (``/tag/``, ``/product/``, ``/docs/``, ``/forum/``...).
 
 Two small logistic regressions, learned on the development corpora by ``bench/train_page_type.py`` and
 shipped as ``cleaners/models/page_type.json``, turn the features into an article probability and, for a
 page that is not an article, its kind. No feature names a site, a domain or a phrase.
+
+Cost: one tag-filtered walk over the page, one XPath over its class/itemtype attributes and one for the
+length of its text, about 2 ms of CPU per page (``python -m bench.train_page_type --check`` measures it).
+Link density was measured too and dropped: given the rest it added nothing (grouped-CV AUC 0.9785 without
+it, 0.9787 with) for a fifth of the cost.
 """
 
 from __future__ import annotations
