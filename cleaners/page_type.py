@@ -113,7 +113,10 @@ def _length(text: str) -> int:
 
 
 def _url_features(url: str | None) -> dict[str, float]:
-    path = urlsplit(url).path if url else ""
+    try:
+        path = urlsplit(url).path if url else ""
+    except ValueError:  # not a URL (an unbalanced "[" in the host...): judged as a page without one
+        path = ""
     segments = [s for s in path.lower().split("/") if s]
     last = segments[-1].rsplit(".", 1)[0] if segments else ""
     words = [w for w in _WORD_SPLIT.split(last) if w]
