@@ -60,7 +60,7 @@ def _names(words: str) -> frozenset[str]:
 
 
 # Each XPath is one walk over the page in C; the rest of the page is read in one tag-filtered walk
-# (``_WALK_TAGS``), so the cost stays a small fraction of parsing the page.
+# (``_WALK_TAGS``): a few passes in all, whatever the features.
 _BODY_LENGTH = XPath("string-length(normalize-space(//body))")
 _LENGTH = XPath("string-length(normalize-space(.))")
 _CLASSES_AND_ITEMTYPES = XPath("//@class|//@itemtype", smart_strings=False)  # an itemtype is a URL
