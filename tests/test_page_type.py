@@ -1,0 +1,260 @@
+"""Page-type recognition (cleaners/page_type.py): small pages written here, then the development corpora.
+
+The synthetic pages check that each kind of evidence moves the decision the way it should; they need
+nothing outside the project. The corpus test scores the shipped model on the development corpora
+(``../shared/bench-wcxb``, ``../shared/bench``, ``../shared/bench-fundus``) against the targets of
+issue 10: at least 90% of the WCXB non-articles recognised, at least 99% of the articles of each corpus
+kept. Without the corpora it is skipped, except under ``CI=true``, where their absence is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import FrozenInstanceError
+
+import pytest
+import trafilatura
+from lxml.html import tostring
+from trafilatura.utils import load_html
+
+from cleaners import page_type
+from cleaners.page_type import NON_ARTICLE_KINDS, PageType, classify_page, load_model, page_features
+
+PARAGRAPH = (
+    "The city council voted on Tuesday to expand the late-night bus service to the northern districts, "
+    "after two years of complaints from shift workers who said the last buses left before their shifts ended. "
+)
+NAV = "".join(f'<li><a href="/section/{n}">Section {n}</a></li>' for n in range(12))
+
+
+def _page(body: str, *, head: str = "", title: str = "Page") -> str:
+    return f"<html><head><title>{title}</title>{head}</head><body><nav><ul>{NAV}</ul></nav>{body}</body></html>"
+
+
+def news_article() -> tuple[str, str]:
+    head = (
+        '<meta property="og:type" content="article">'
+        '<meta property="article:published_time" content="2024-05-14T08:00:00Z">'
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle",'
+        ' "headline": "Night buses reach the north", "datePublished": "2024-05-14"}</script>'
+    )
+    paragraphs = "".join(f"<p>{PARAGRAPH}Paragraph {n} adds more detail on the plan.</p>" for n in range(9))
+    body = (
+        '<article><h1>Night buses reach the north</h1><p class="byline">By Jane Doe</p>'
+        f'<time datetime="2024-05-14">May 14, 2024</time>{paragraphs}</article>'
+    )
+    return _page(body, head=head, title="Night buses reach the north"), (
+        "https://news.example.org/2024/05/14/night-buses-reach-the-northern-districts"
+    )
+
+
+def product_page() -> tuple[str, str]:
+    head = (
+        '<meta property="og:type" content="product">'
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Product",'
+        ' "name": "Trail Runner 3", "offers": {"@type": "Offer", "price": "129.00", "priceCurrency": "EUR"}}'
+        "</script>"
+    )
+    body = (
+        '<div class="product"><h1>Trail Runner 3</h1><span class="price">€129.00</span>'
+        '<select name="size"><option>42</option><option>43</option></select>'
+        '<button class="add-to-cart">Add to cart</button>'
+        "<p>Lightweight trail shoe with a grippy outsole.</p>"
+        "<ul><li>Weight: 280 g</li><li>Drop: 6 mm</li><li>Upper: recycled mesh</li></ul></div>"
+        '<div class="related">'
+        + "".join(
+            f'<div class="card"><a href="/products/shoe-{n}"><img src="/i/{n}.jpg">Shoe {n}</a>'
+            f'<span class="price">€{90 + n}.00</span></div>'
+            for n in range(8)
+        )
+        + "</div>"
+    )
+    return _page(body, head=head, title="Trail Runner 3 | Shop"), "https://shop.example.com/products/trail-runner-3"
+
+
+def listing_page() -> tuple[str, str]:
+    cards = "".join(
+        f'<div class="teaser"><h3><a href="/2024/05/{n:02d}/story-number-{n}-about-the-city">Story number {n} '
+        f'about the city</a></h3><p>Short teaser {n}.</p><time datetime="2024-05-{n % 28 + 1:02d}">May</time></div>'
+        for n in range(30)
+    )
+    return _page(f"<main><h1>Local news</h1>{cards}</main>", title="Local news"), "https://news.example.org/local/"
+
+
+def forum_thread() -> tuple[str, str]:
+    head = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "DiscussionForumPosting",'
+        ' "headline": "Bike chain keeps slipping"}</script>'
+    )
+    posts = "".join(
+        f'<div class="post" id="post-{n}"><div class="author"><a href="/u/user{n}">user{n}</a></div>'
+        f'<div class="message">Reply {n}: have you checked the derailleur hanger? Mine was bent.</div>'
+        f'<a href="/reply?to={n}">Reply</a> <a href="/quote?to={n}">Quote</a></div>'
+        for n in range(10)
+    )
+    body = (
+        f'<h1>Bike chain keeps slipping</h1>{posts}<form action="/post"><textarea name="message"></textarea>'
+        '<input type="text" name="subject"><button type="submit">Post reply</button></form>'
+    )
+    return _page(body, head=head, title="Bike chain keeps slipping - Forum"), (
+        "https://community.example.net/forum/threads/bike-chain-keeps-slipping.12345"
+    )
+
+
+def docs_page() -> tuple[str, str]:
+    sections = "".join(
+        f"<h2>Option {n}</h2><p>Sets option {n}.</p><pre><code>client.configure(option_{n}=True)</code></pre>"
+        f"<p>Default: <code>False</code>.</p>"
+        for n in range(8)
+    )
+    toc = "".join(f'<li><a href="/docs/api/option-{n}">Option {n}</a></li>' for n in range(20))
+    body = f'<aside class="toc"><ul>{toc}</ul></aside><main><h1>Client options</h1>{sections}</main>'
+    return _page(body, title="Client options - Docs"), "https://example.dev/docs/api/client-options"
+
+
+def classify(html: str, url: str) -> PageType:
+    """As at run time: the parsed page plus the extraction's text and metadata."""
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    text = doc.text if doc is not None and doc.text else ""
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()] if doc is not None else []
+    return classify_page(
+        load_html(html),
+        url=url,
+        text=text,
+        title=doc.title if doc is not None else None,
+        published=doc.date if doc is not None else None,
+        authors=authors,
+    )
+
+
+# --- synthetic pages -------------------------------------------------------------------------------------------
+
+
+def test_news_article_with_json_ld_is_an_article() -> None:
+    result = classify(*news_article())
+    assert result.label == "article"
+    assert result.article_score >= page_type.ARTICLE_THRESHOLD
+    assert result.evidence
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [(product_page, "product"), (listing_page, "listing"), (forum_thread, "forum"), (docs_page, "documentation")],
+)
+def test_non_articles_are_recognised_with_their_kind(make, kind) -> None:
+    result = classify(*make())
+    assert result.label != "article", result
+    assert result.article_score < page_type.ARTICLE_THRESHOLD
+    assert result.label in {*NON_ARTICLE_KINDS, "other"}
+    assert result.label == kind, result
+
+
+def test_label_follows_the_threshold_and_the_score_is_a_probability() -> None:
+    for make in (news_article, product_page, listing_page, forum_thread, docs_page):
+        result = classify(*make())
+        assert 0.0 <= result.article_score <= 1.0
+        assert (result.label == "article") == (result.article_score >= page_type.ARTICLE_THRESHOLD)
+
+
+def test_the_declared_type_moves_the_score() -> None:
+    html, url = news_article()
+    as_product = html.replace('"@type": "NewsArticle"', '"@type": "Product"').replace(
+        'content="article"', 'content="product"'
+    )
+    assert classify(as_product, url).article_score < classify(html, url).article_score
+
+
+def test_classification_leaves_the_tree_alone_and_is_deterministic() -> None:
+    html, url = listing_page()
+    tree = load_html(html)
+    before = tostring(tree)
+    first = classify_page(tree, url=url, text="Local news", title=None, published=None, authors=[])
+    second = classify_page(tree, url=url, text="Local news", title=None, published=None, authors=[])
+    assert tostring(tree) == before
+    assert first == second
+    with pytest.raises(FrozenInstanceError):
+        first.label = "article"  # type: ignore[misc]
+
+
+def test_features_of_an_empty_page_are_defined() -> None:
+    features = page_features(
+        load_html("<html><body></body></html>"), url=None, text="", title=None, published=None, authors=[]
+    )
+    assert set(load_model().article.features) <= set(features)
+    assert all(value == value for value in features.values())  # no NaN
+    result = classify_page(
+        load_html("<html><body></body></html>"), url=None, text="", title=None, published=None, authors=[]
+    )
+    assert result.label != "article"
+
+
+def test_url_shape_features() -> None:
+    tree = load_html("<html><body><p>x</p></body></html>")
+    dated = page_features(
+        tree, url="https://a.example/2023/11/02/a-long-story-slug-here", text="", title=None, published=None, authors=[]
+    )
+    assert dated["url_date"] == 1.0 and dated["url_slug_words"] == 5.0 and dated["url_short"] == 0.0
+    tag = page_features(tree, url="https://a.example/tag/politics/", text="", title=None, published=None, authors=[])
+    assert tag["url_listing"] == 1.0 and tag["url_date"] == 0.0
+    home = page_features(tree, url="https://a.example/", text="", title=None, published=None, authors=[])
+    assert home["url_short"] == 1.0
+
+
+# --- the development corpora -------------------------------------------------------------------------------------
+
+
+def _development_figures() -> dict[str, tuple[int, int]]:
+    """(recognised, total) per corpus and kind for the shipped model on the development corpora."""
+    from bench._corpus import BenchDataMissing
+    from bench._page_type_data import load_pages
+    from bench.train_page_type import figures
+
+    try:
+        pages = load_pages(verbose=False)
+    except BenchDataMissing as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the page-type corpora are missing: {exc}")
+        pytest.skip(f"page-type corpora not available, development figures not measured: {exc}")
+    scores = [
+        classify_page(
+            load_html(p.html), url=p.url, text=p.text, title=p.title, published=p.published, authors=p.authors
+        ).article_score
+        for p in pages
+    ]
+    return figures(pages, scores, load_model().threshold)
+
+
+@pytest.fixture(scope="module")
+def development_figures() -> dict[str, tuple[int, int]]:
+    return _development_figures()
+
+
+def _share(table: dict[str, tuple[int, int]], key: str) -> float:
+    ok, total = table[key]
+    return ok / total
+
+
+# What the shipped model measures on the development corpora (bench/train_page_type.py prints it): a
+# retrained model may not fall below these.
+NON_ARTICLE_FLOOR = 0.54
+
+
+@pytest.mark.slow
+def test_development_corpora_keep_their_articles_and_the_non_article_floor(development_figures) -> None:
+    report = ", ".join(f"{k} {ok}/{n}" for k, (ok, n) in development_figures.items())
+    for corpus in ("wcxb", "scrapinghub", "fundus"):
+        assert _share(development_figures, f"{corpus} article") >= 0.99, f"{corpus}: under 99% kept: {report}"
+    assert _share(development_figures, "wcxb non-article") >= NON_ARTICLE_FLOOR, report
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10 target not reached: with 99% of articles kept, about 56% of WCXB non-articles are "
+    "recognised (90% are recognised only when 5-10% of articles are given up); see bench/train_page_type.py",
+)
+def test_development_corpora_meet_the_issue_targets(development_figures) -> None:
+    report = ", ".join(f"{k} {ok}/{n}" for k, (ok, n) in development_figures.items())
+    for corpus in ("wcxb", "scrapinghub", "fundus"):
+        assert _share(development_figures, f"{corpus} article") >= 0.99, f"{corpus}: under 99% kept: {report}"
+    assert _share(development_figures, "wcxb non-article") >= 0.90, f"non-articles under 90%: {report}"
