@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+# Three parts, so that readers that guess column types (pandas' read_json) keep it a string.
+SCHEMA_VERSION = "1.1.0"
 
 
 class Removal(BaseModel):
@@ -33,7 +34,9 @@ class Article(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="presswash article")
 
-    schema_version: Literal["1.0"] = Field(default=SCHEMA_VERSION, description="Version of this schema.")
+    schema_version: Literal["1.1.0"] = Field(
+        default=SCHEMA_VERSION, description="Version of this schema (major.minor.patch; 1.0 before 1.1.0)."
+    )
     id: str = Field(description="Stable id: hash of the normalized URL when there is one, else of the content hash.")
     version: int = Field(
         default=1, ge=1, description="1 for the first capture; incremented when a recrawl finds new text."
@@ -61,6 +64,22 @@ class Article(BaseModel):
     removed: list[Removal] = Field(default_factory=list)
     fetched_at: str | None = Field(description="When the page was fetched (ISO 8601, UTC); null for files.")
     rules_version: str = Field(description="Hash of the boilerplate rules that produced this record.")
+    page_type: str | None = Field(
+        default=None,
+        description="What kind of page the record came from: article, or listing, product, forum, "
+        "documentation, service, collection, other (cleaners/page_type.py); null for text dumps.",
+    )
+    article_score: float | None = Field(
+        default=None, ge=0, le=1, description="How much the page looks like an article (0..1); null for text dumps."
+    )
+    page_type_evidence: str | None = Field(
+        default=None, description="What the page type was judged on, in words (declared type, structure, URL)."
+    )
+    extracted_by: str | None = Field(
+        default=None,
+        description="The extraction kept: precision or balanced (trafilatura's passes) or readability; "
+        "null for text dumps.",
+    )
 
     def to_json_line(self) -> str:
         """One line of JSON, UTF-8 characters kept as they are (no \\u escapes)."""

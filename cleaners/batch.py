@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from cleaners.article import Article, CleanResult, Rejected
+from cleaners.core import not_article
 from cleaners.dedup import DedupIndex, DedupSettings, Duplicate, MemoryDedupStore
 from cleaners.document import RawDocument
 from cleaners.jsonl import JsonlWriter
@@ -89,10 +90,12 @@ def clean_inputs(
     progress: bool = False,
     on_result: Callable[[CleanResult], None] | None = None,
     dedup: DedupSettings | None = None,
+    articles_only: bool = False,
 ) -> RunStats:
     """Clean every input named by ``specs`` and write one JSON line per article to ``output``.
 
-    ``dedup``: deduplicate within this run (an in-memory index; nothing is kept between runs)."""
+    ``dedup``: deduplicate within this run (an in-memory index; nothing is kept between runs).
+    ``articles_only``: pages that are not articles (``page_type``) are rejected as not_article."""
     options = load_options(config_path)
     index = DedupIndex(MemoryDedupStore(), dedup) if dedup is not None else None
     tasks = _flatten(expand_inputs(specs), options.max_bytes)
@@ -111,6 +114,8 @@ def clean_inputs(
     try:
         for result in results:
             stats.read += 1
+            if articles_only and isinstance(result, Article):
+                result = not_article(result) or result
             if isinstance(result, Article) and index is not None:
                 admitted = index.admit(result)
                 if isinstance(admitted, Duplicate):

@@ -85,12 +85,19 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         if page is None or not page.paragraphs:
             return reject(RejectReason.NO_CONTENT, "no main text found in the HTML")
         title, paragraphs = page.title, page.paragraphs
+        kind = page.page_type
+        if options.articles_only and kind is not None and kind.label != "article":
+            return reject(RejectReason.NOT_ARTICLE, _not_article_detail(kind.label, kind.article_score, kind.evidence))
         extra = {
             "authors": page.authors,
             "published": _plausible_date(page.published, raw.fetched_at),
             "description": page.description,
             "tags": page.tags,
             "canonical_url": page.canonical_url,
+            "page_type": kind.label if kind else None,
+            "article_score": kind.article_score if kind else None,
+            "page_type_evidence": kind.evidence if kind else None,
+            "extracted_by": page.extracted_by or None,
         }
         site = raw.site or page.sitename
     else:
@@ -143,6 +150,18 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         published=extra.pop("published", None),
         **extra,
     )
+
+
+def not_article(article: Article) -> Rejected | None:
+    """The rejection of a record whose page is not an article (``--articles-only`` after the fact), else None."""
+    if article.page_type in (None, "article"):
+        return None
+    detail = _not_article_detail(article.page_type, article.article_score, article.page_type_evidence)
+    return Rejected(RejectReason.NOT_ARTICLE, detail, article.source_path or article.url or article.id)
+
+
+def _not_article_detail(label: str, score: float | None, evidence: str | None) -> str:
+    return f"{label} page (article_score {score}): {evidence}"
 
 
 def parse_text_dump(text: str) -> tuple[str | None, list[str]]:

@@ -52,6 +52,7 @@ from trafilatura.xml import delete_element, xmltotxt
 from trafilatura.xpaths import BODY_XPATH
 
 from cleaners.headline import choose_headline
+from cleaners.page_type import PageType, classify_page
 
 # trafilatura logs every page it cannot use, and oddities inside pages, at WARNING/ERROR: in a long crawl
 # that is a line per page. We report rejections as typed values counted in the run's stats instead.
@@ -69,6 +70,7 @@ class ExtractedPage:
     canonical_url: str | None = None
     paragraphs: list[str] = field(default_factory=list)
     extracted_by: str = ""  # the candidate kept: precision, balanced or readability
+    page_type: PageType | None = None
 
 
 def _split_list(value: str | list[str] | None, separator: str) -> list[str]:
@@ -109,9 +111,18 @@ def extract_html(
     paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
     tags = _split_list(document.tags, ",") or _split_list(document.categories, ",")
     headline = choose_headline(tree, document.title, document.sitename, document.hostname or extractor.url)
+    authors = _split_list(document.author, ";")
+    page_type = classify_page(
+        tree,
+        url=extractor.url,
+        text="\n".join(paragraphs),
+        title=headline.text,
+        published=document.date or None,
+        authors=authors,
+    )
     return ExtractedPage(
         title=headline.text,
-        authors=_split_list(document.author, ";"),
+        authors=authors,
         published=document.date or None,
         sitename=(document.sitename or "").strip() or None,
         description=(document.description or "").strip() or None,
@@ -119,6 +130,7 @@ def extract_html(
         canonical_url=document.url if document.url and document.url != extractor.url else None,
         paragraphs=paragraphs,
         extracted_by=extracted_by,
+        page_type=page_type,
     )
 
 

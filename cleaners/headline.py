@@ -18,7 +18,9 @@ Each step says which evidence it used (``Headline.source``), so a wrong title ca
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
@@ -52,18 +54,28 @@ def _clean(text: str) -> str:
 
 
 def page_h1s(tree: HtmlElement) -> list[str]:
-    """The texts of the page's <h1> elements, in document order, without empty or oversized ones."""
+    """The texts of the page's <h1> elements, in document order, without empty or oversized ones and
+    without logos: an <h1> that is one link to the site's home page names the site, not the story."""
     found = []
     for element in tree.iter("h1"):
         text = _clean(element.text_content())
-        if text and len(text) <= MAX_CHARS and text not in found:
-            found.append(text)
+        if not text or len(text) > MAX_CHARS or text in found or _is_home_link(element, text):
+            continue
+        found.append(text)
     return found
+
+
+def _is_home_link(element: HtmlElement, text: str) -> bool:
+    links = element.findall(".//a")
+    if len(links) != 1 or _clean(links[0].text_content()) != text:
+        return False
+    return urlsplit(links[0].get("href") or "").path in ("", "/")
 
 
 def choose_headline(tree: HtmlElement, title: str | None, sitename: str | None, hostname: str | None) -> Headline:
     title = _clean(title) if title else None
-    h1s = page_h1s(tree)
+    names_site = _site_test(sitename, hostname)
+    h1s = [h1 for h1 in page_h1s(tree) if not names_site(h1)]  # a blog's or a site's name in an <h1> logo
     if title and h1s:
         title_words = set(_words(title))
         for h1 in h1s:
@@ -85,6 +97,17 @@ def strip_site_name(title: str, sitename: str | None, hostname: str | None) -> s
     parts = _SEPARATOR.split(title)
     if len(parts) < 2:
         return title
+    is_site = _site_test(sitename, hostname)
+    if is_site(parts[-1]):
+        rest = title[: title.rfind(parts[-1])]
+        return _trim_separator(rest)
+    if is_site(parts[0]):
+        return _trim_separator(title[len(parts[0]) :], leading=True)
+    return title
+
+
+def _site_test(sitename: str | None, hostname: str | None) -> Callable[[str], bool]:
+    """A test of whether a text is the site's name: its words are the site name's, or its domain's."""
     site_words = set(_words(sitename or ""))
     host_words = [w for w in _words(hostname or "") if w not in _HOST_NOISE]
 
@@ -97,12 +120,7 @@ def strip_site_name(title: str, sitename: str | None, hostname: str | None) -> s
         joined = "".join(w for w in words if w not in _HOST_NOISE)
         return bool(joined) and (joined in host_words or joined == "".join(host_words))
 
-    if is_site(parts[-1]):
-        rest = title[: title.rfind(parts[-1])]
-        return _trim_separator(rest)
-    if is_site(parts[0]):
-        return _trim_separator(title[len(parts[0]) :], leading=True)
-    return title
+    return is_site
 
 
 def _trim_separator(text: str, *, leading: bool = False) -> str:

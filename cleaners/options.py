@@ -36,6 +36,11 @@ class CleaningSettings(BaseModel):
         description="compare: trafilatura's precision and balanced passes and readability, the candidate "
         "with the story kept (cleaners/extract.py); precision or balanced: that trafilatura pass alone",
     )
+    articles_only: bool = Field(
+        default=False,
+        description="reject pages that are not articles (listings, products, ...) as not_article; "
+        "presswash clean --articles-only sets it, a crawl sets it per site (sites.yaml articles_only)",
+    )
     include_tables: bool = True
     max_bytes: int = Field(default=16_000_000, ge=1024)
     language_sample_chars: int = Field(default=2000, ge=100)
@@ -73,6 +78,7 @@ class CleaningOptions:
     min_words: int = 25
     languages: frozenset[str] = frozenset()
     extraction: str = "compare"
+    articles_only: bool = False
     include_tables: bool = True
     max_bytes: int = 16_000_000
     language_sample_chars: int = 2000
@@ -150,6 +156,7 @@ def load_options(config_path: str | Path | None = None) -> CleaningOptions:
         min_words=settings.min_words,
         languages=frozenset(code.lower() for code in settings.languages),
         extraction=settings.extraction,
+        articles_only=settings.articles_only,
         include_tables=settings.include_tables,
         max_bytes=settings.max_bytes,
         language_sample_chars=settings.language_sample_chars,

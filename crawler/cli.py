@@ -31,6 +31,7 @@ def _clean_command(args: argparse.Namespace) -> int:
         config_path=args.config,
         progress=progress,
         dedup=dedup,
+        articles_only=args.articles_only,
     )
     if stats_path:
         stats.write_json(stats_path)
@@ -63,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="drop duplicates within this run (URL, content, near: the dedup section of presswash.yaml) and "
         "number updates of the same URL as versions, as a crawl does",
+    )
+    clean.add_argument(
+        "--articles-only",
+        action="store_true",
+        help="reject pages that are not articles (listings, products, forums...: the record's page_type) "
+        "as not_article; without it they are written, labelled",
     )
     clean.set_defaults(handler=_clean_command)
 

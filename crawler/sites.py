@@ -207,6 +207,7 @@ class SiteDefaults(BaseModel):
 
     languages: list[Language] | None = None
     min_words: int | None = Field(default=None, ge=0)
+    articles_only: bool | None = None
     max_age_days: float | None = Field(default=None, gt=0)
     max_articles: int | None = Field(default=None, ge=1)
     politeness: Politeness = Field(default_factory=Politeness)
@@ -234,6 +235,11 @@ class SiteConfig(BaseModel):
     article_url_deny: list[Pattern] = Field(default_factory=list, description="...unless it matches these")
     languages: list[Language] | None = Field(default=None, description="languages to keep; None: config")
     min_words: int | None = Field(default=None, ge=0)
+    articles_only: bool = Field(
+        default=True,
+        description="reject pages that are not articles (section fronts, listings, products: the record's "
+        "page_type) as not_article; false writes them, labelled",
+    )
     max_age_days: float | None = Field(
         default=None, gt=0, description="skip feed/sitemap entries whose date is older than this"
     )
@@ -305,12 +311,13 @@ class SiteConfig(BaseModel):
             overrides.append(("min_words", self.min_words))
         if self.languages is not None:
             overrides.append(("languages", tuple(self.languages)))
+        overrides.append(("articles_only", self.articles_only))
         return tuple(overrides)
 
     def with_defaults(self, defaults: SiteDefaults) -> SiteConfig:
         """A copy where every key the site did not set takes the file's default."""
         changes: dict[str, Any] = {}
-        for key in ("languages", "min_words", "max_age_days", "max_articles", "schedule"):
+        for key in ("languages", "min_words", "articles_only", "max_age_days", "max_articles", "schedule"):
             if key not in self.model_fields_set and getattr(defaults, key) is not None:
                 changes[key] = getattr(defaults, key)
         changes["politeness"] = self.politeness.merged_over(defaults.politeness)

@@ -109,9 +109,9 @@ def unfiltered_texts(options: CleaningOptions, html: str) -> list[str]:
     """trafilatura's output tree before the post-filter, as block texts."""
     tree = load_html(html)
     join_split_body(tree)
-    document = extract._extract_document(tree, options.extractor_for(URL, None))
-    assert document is not None and document.body is not None
-    return block_texts(document.body)
+    found = extract._extract_document(tree, options.extractor_for(URL, None))
+    assert found is not None and found[0].body is not None
+    return block_texts(found[0].body)
 
 
 def position(paragraphs: list[str], needle: str) -> int:
