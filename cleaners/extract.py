@@ -341,9 +341,9 @@ def _readability(tree: HtmlElement, options: Extractor) -> Candidate | None:
     and retries with looser thresholds, and finds the story on many pages where the port finds nothing."""
     try:
         summary = _Readability(copy.deepcopy(tree), min_text_length=25).summary(html_partial=True)
-    except Exception:  # readability raises on degenerate pages (no body, no candidate): no candidate then
+        found = fragment_fromstring(summary, create_parent="div") if summary and summary.strip() else None
+    except Exception:  # degenerate pages (no body, no candidate) make readability or lxml raise: no candidate
         return None
-    found = fragment_fromstring(summary, create_parent="div") if summary and summary.strip() else None
     if found is None or len(found) == 0:
         return None
     body, text = sanitize_tree(found, options)

@@ -102,6 +102,15 @@ MIGRATIONS: dict[int, tuple[str, list[str]]] = {
             "CREATE INDEX {articles_content_hash} ON {articles} (content_hash)",
         ],
     ),
+    2: (
+        "schema 1.1.0: page type and extraction candidate",
+        [
+            "ALTER TABLE {articles} ADD COLUMN page_type TEXT",
+            "ALTER TABLE {articles} ADD COLUMN article_score DOUBLE PRECISION",
+            "ALTER TABLE {articles} ADD COLUMN page_type_evidence TEXT",
+            "ALTER TABLE {articles} ADD COLUMN extracted_by TEXT",
+        ],
+    ),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

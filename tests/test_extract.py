@@ -28,7 +28,10 @@ from trafilatura.xml import xmltotxt
 
 from bench._corpus import BenchDataMissing, bench_pages
 from cleaners import extract
+from cleaners.article import Rejected
+from cleaners.core import clean
 from cleaners.decode import decode_html
+from cleaners.document import RawDocument
 from cleaners.extract import ExtractedPage, extract_html, filter_blocks, join_split_body
 from cleaners.options import CleaningOptions, load_options
 
@@ -701,3 +704,13 @@ def test_structured_metadata_changes_only_authors_and_tags(options: CleaningOpti
             assert getattr(structured, field_name) == getattr(full, field_name), (name, field_name)
         if structured.author:  # from meta tags or JSON-LD: the full step finds the same
             assert structured.author == full.author, name
+
+
+def test_a_page_without_body_text_is_no_content_not_an_internal_error() -> None:
+    """readability can return a whole document with an empty body for such a page; lxml then raises."""
+    html = (
+        '<html lang="en"><head><meta property="og:type" content="article"><title>A story | Site</title>'
+        '<meta name="robots" content="noai"></head></html>'
+    )
+    result = clean(RawDocument(content=html.encode(), url="https://example.org/a-story"), load_options())
+    assert isinstance(result, Rejected) and result.reason.value == "no_content"

@@ -18,16 +18,28 @@ from pathlib import Path
 import pytest
 
 from bench._corpus import BenchDataMissing
-from bench.metric import PageCounts, page_counts, page_precision, page_recall, shingles, summarize, tokenize
+from bench.corpora import LOADERS
+from bench.metric import (
+    PageCounts,
+    judge,
+    page_counts,
+    page_precision,
+    page_recall,
+    shingles,
+    snippet_share,
+    summarize,
+    tokenize,
+    word_score,
+)
 from bench.quality import (
     EXTRACTORS,
     FLOOR_TOLERANCE,
     OURS,
     check_floors,
     floor3,
-    load_bench_pages,
     load_floors,
-    score,
+    predict,
+    score_corpus,
     update_floors,
 )
 
@@ -112,43 +124,74 @@ def test_floor3_rounds_down() -> None:
 
 def test_update_floors_raises_freely_and_lowers_only_when_allowed(tmp_path: Path) -> None:
     floors = tmp_path / "floors.json"
-    floors.write_text(json.dumps({"precision": 0.95, "recall": 0.98, "f1": 0.96}))
-    higher_p_lower_r = summarize([PageCounts(0.97, 0.0, 0.03)])  # P 1.0, R 0.97
-    refused = update_floors(higher_p_lower_r, allow_lower=False, path=floors)
-    assert [message.split(":")[0] for message in refused] == ["recall"]
-    assert load_floors(floors) == {"precision": 1.0, "recall": 0.98, "f1": 0.984}  # p and f1 went up
-    assert update_floors(higher_p_lower_r, allow_lower=True, path=floors) == []
-    assert load_floors(floors)["recall"] == 0.97
+    floors.write_text(json.dumps({"corpora": {"fundus": {"precision": 0.95, "recall": 0.98, "f1": 0.96}}}))
+    higher_p_lower_r = {"precision": 1.0, "recall": 0.97, "f1": 0.9848}
+    refused = update_floors("fundus", higher_p_lower_r, allow_lower=False, path=floors)
+    assert [message.split(":")[0] for message in refused] == ["fundus recall"]
+    assert load_floors(floors)["fundus"] == {"precision": 1.0, "recall": 0.98, "f1": 0.984}  # p and f1 went up
+    assert update_floors("fundus", higher_p_lower_r, allow_lower=True, path=floors) == []
+    assert load_floors(floors)["fundus"]["recall"] == 0.97
+    update_floors("wcxb", higher_p_lower_r, allow_lower=False, path=floors)  # another corpus: its own floors
+    assert set(load_floors(floors)) == {"fundus", "wcxb"}
 
 
 def test_check_floors_tolerates_float_noise_only() -> None:
     summary = summarize([PageCounts(0.9, 0.05, 0.05)])
-    exact = {"precision": floor3(summary.precision), "recall": floor3(summary.recall), "f1": floor3(summary.f1)}
-    assert check_floors(summary, exact) == []
+    scores = {"precision": summary.precision, "recall": summary.recall, "f1": summary.f1}
+    exact = {key: floor3(value) for key, value in scores.items()}
+    assert check_floors(scores, exact) == []
     noise = {key: value + FLOOR_TOLERANCE / 2 for key, value in exact.items()}
-    assert check_floors(summary, noise) == []
+    assert check_floors(scores, noise) == []
     regression = dict(exact, recall=exact["recall"] + 3 * FLOOR_TOLERANCE)
-    assert [message.split()[0] for message in check_floors(summary, regression)] == ["recall"]
+    assert [message.split()[0] for message in check_floors(scores, regression)] == ["recall"]
+
+
+# --- WCXB's metric and the metadata judgements --------------------------------------------------------------------
+
+
+def test_word_score_is_a_bag_of_lowercase_words() -> None:
+    assert word_score("The cat sat", "the CAT sat").f1 == 1.0
+    half = word_score("a b c d", "a b x y")
+    assert (half.precision, half.recall) == (0.5, 0.5)
+    assert word_score("", "").f1 == 1.0  # an empty reference scores 1 only for an empty prediction
+    assert word_score("", "x").f1 == 0.0
+    assert word_score("a b", "").f1 == 0.0
+
+
+def test_snippets_are_case_insensitive_substrings() -> None:
+    assert snippet_share(["Quick Brown", "lazy dog"], "the quick brown fox") == 0.5
+    assert snippet_share([], "anything") is None
+
+
+def test_metadata_judgements() -> None:
+    assert judge("title", "Brief History of Coffee", "brief  history of coffee") == "right"
+    assert judge("title", "Brief History of Coffee", "Brief History of Coffee - Roasters") == "wrong"
+    assert judge("title", None, None) == "none"
+    assert judge("author", "Dylan Bailey, MS, RD", ["Dylan Bailey"]) == "right"
+    assert judge("author", "Dylan Bailey", []) == "missing"
+    assert judge("author", None, ["Staff"]) == "wrong"  # a name where the page names nobody
+    assert judge("date", "2025-09-04", "2025-09-04T10:00:00") == "right"
 
 
 # --- the gate ----------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_quality_does_not_drop_below_the_floors() -> None:
+@pytest.mark.parametrize("corpus_name", sorted(LOADERS))
+def test_quality_does_not_drop_below_the_floors(corpus_name: str) -> None:
     try:
-        pages = load_bench_pages()
+        corpus = LOADERS[corpus_name]()
     except BenchDataMissing as exc:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the extraction benchmark is missing: {exc}")
-        pytest.skip(f"extraction benchmark not available, quality gate skipped: {exc}")
+            pytest.fail(f"CI=true but the {corpus_name} corpus is missing: {exc}")
+        pytest.skip(f"{corpus_name} corpus not available, its quality gate skipped: {exc}")
     ours = next(extractor for extractor in EXTRACTORS if extractor.name == OURS)
-    result = score(ours, pages)
-    assert result is not None and result.summary is not None
-    assert not result.errors, f"the cleaner crashed on benchmark pages: {result.errors}"
-    failures = check_floors(result.summary, load_floors())
+    workers = min(2, os.cpu_count() or 1)
+    result = score_corpus(OURS, corpus, predict(ours, corpus.name, corpus.articles, workers=workers))
+    assert not result.errors, f"the cleaner crashed on {corpus_name} pages: {result.errors}"
+    failures = check_floors(result.scores, load_floors()[corpus_name])
     assert not failures, (
-        f"extraction quality fell below bench/floors.json: {'; '.join(failures)}. "
+        f"extraction quality on {corpus_name} fell below bench/floors.json: {'; '.join(failures)}. "
         "Run `python -m bench.quality` to see which pages changed; lower a floor only on purpose "
         "(`python -m bench.quality --update-floors --allow-lower`)."
     )
