@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP = $(VENV)/.installed-$(EXTRAS)
 EXTRAS ?= dev
 
-.PHONY: install test lint format crawl demo bench bench-quality bench-clutter bench-throughput bench-crawl bench-scaleout schema
+.PHONY: install test lint format crawl demo bench bench-quality bench-clutter bench-throughput bench-versus bench-crawl bench-scaleout schema
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,17 +41,21 @@ schema: $(STAMP)
 	$(BIN)/python -m cleaners.article
 
 ## Benchmarks (BENCHMARKS.md): each prints its figures and says how it measured them.
-bench: bench-clutter bench-quality bench-throughput bench-crawl
+bench: bench-clutter bench-quality bench-throughput bench-versus bench-crawl
 
 bench-clutter: $(STAMP)
 	$(BIN)/python -m bench.clutter
 
 bench-quality:
 	$(MAKE) EXTRAS=dev,bench install
-	$(VENV)/bin/python -m bench.quality --suite newspaper4k
+	$(VENV)/bin/python -m bench.quality
 
 bench-throughput: $(STAMP)
 	$(BIN)/python -m bench.throughput
+
+## presswash clean --workers 2 against the trafilatura command line on two processes, alternated.
+bench-versus: $(STAMP)
+	$(BIN)/python -m bench.versus_cli
 
 bench-crawl: $(STAMP)
 	$(BIN)/python bench/crawl_throughput.py --articles 2000 --modes fetch,pool,clean
