@@ -184,11 +184,23 @@ class Candidate:
 
 
 def prose_chars(body: HtmlElement) -> int:
-    """Characters in the text lines of at least PROSE_MIN_WORDS words: the sentence text of a candidate.
+    """The sentence text of a candidate: characters of its distinct word triples in text lines of at least
+    PROSE_MIN_WORDS words (each triple counted once, at the length of its words).
 
     Lines as trafilatura writes them (a block, or a part of one between line breaks), so a menu that a
-    fallback put into one paragraph with a break per entry counts as the short lines it is."""
-    return sum(len(line) for line in xmltotxt(body, False).split("\n") if len(_WORD.findall(line)) >= PROSE_MIN_WORDS)
+    fallback put into one paragraph with a break per entry counts as the short lines it is; distinct
+    triples, so a banner repeated in twenty variants ("Free shipping on orders over ...") counts about once."""
+    seen: set[tuple[str, str, str]] = set()
+    total = 0
+    for line in xmltotxt(body, False).split("\n"):
+        words = _WORD.findall(line.casefold())
+        if len(words) < PROSE_MIN_WORDS:
+            continue
+        for triple in zip(words, words[1:], words[2:], strict=False):
+            if triple not in seen:
+                seen.add(triple)
+                total += len(triple[0]) + 1
+    return total
 
 
 def _extract_document(
