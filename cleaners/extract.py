@@ -1,20 +1,27 @@
-"""HTML to article fields and paragraphs, with trafilatura plus a structural post-filter.
+"""HTML to article fields and paragraphs: three extractions compared, then a structural post-filter.
 
-trafilatura does the hard part (main content, metadata). Around it, this module does four things that
-trafilatura's text output cannot, because they need the page's structure, at about the cost of one run:
+trafilatura does the hard part (main content, metadata). Around it, this module does what its text
+output cannot, because it needs the page's structure, and what one extractor alone cannot, because each
+fails on different layouts:
 
 1. Before extraction, an article body split into several same-class containers (a layout that interleaves
    ad rails with the text) is joined, since trafilatura only reads the first container.
-2. trafilatura runs in fast mode first; its full cascade (readability and jusText comparison) runs only
-   when the fast text is short, which is the only case where it changes the result.
-3. After extraction, each block of trafilatura's output tree (paragraph, heading, list item, table row) is
-   judged with what the text alone does not show: how much of it is link text (lists of related stories
-   are runs of links), where it sits (the headline and dateline come before the first real paragraph;
-   newsletter boxes and "You may also like" headers after the last) and its heading level.
-4. The kept blocks are serialized to text, one line per block, as trafilatura's own text output does.
+2. Candidates: trafilatura's precision pass (the cleanest on news pages), its balanced pass where precision
+   kept less than half of its sentence text (precision sometimes prunes the story itself), and
+   readability-lxml where it holds half as much sentence text again as the pass kept (both trafilatura
+   passes started from a wrong container: a page's first section, or a menu). "Sentence text" is measured
+   the same way on each (``prose_chars``), and a candidate that cannot win is not run (``page_prose``).
+   The record says which one was kept (``extracted_by``).
+3. After extraction, each block of the output tree (paragraph, heading, list item, table row) is judged
+   with what the text alone does not show: how much of it is link text (lists of related stories are runs
+   of links), where it sits (the headline and dateline come before the first real paragraph; newsletter
+   boxes and "You may also like" headers after the last), its heading level, and whether it repeats an
+   earlier block (pages that carry the story twice).
+4. The kept blocks are serialized to text, one line per block, as trafilatura's own text output does; the
+   headline comes from ``cleaners/headline.py`` and the page's kind from ``cleaners/page_type.py``.
 
 No rule here names a site, a language or a phrase: the second pass (config/boilerplate.yaml) is the place
-for phrases. Measured on the extraction benchmark with ``python -m bench.quality``.
+for phrases. Measured on the three development corpora with ``python -m bench.quality`` (BENCHMARKS.md).
 """
 
 from __future__ import annotations
