@@ -597,9 +597,9 @@ def test_fast_text_missing_most_of_the_page_needs_the_full_pass() -> None:
     assert extract._needs_full_pass(_document("<body><p>text</p></body>", 2500), tree)
 
 
-@pytest.mark.parametrize(("story", "passes"), [(STORY, [True, False]), (LONG_STORY, [True])], ids=["short", "long"])
+@pytest.mark.parametrize(("story", "full_pass"), [(STORY, True), (LONG_STORY, False)], ids=["short", "long"])
 def test_full_pass_runs_only_when_the_fast_one_is_not_enough(
-    options: CleaningOptions, monkeypatch: pytest.MonkeyPatch, story: list[str], passes: list[bool]
+    options: CleaningOptions, monkeypatch: pytest.MonkeyPatch, story: list[str], full_pass: bool
 ) -> None:
     extractor = options.extractor_for(URL, None)
     assert not extractor.fast
@@ -613,7 +613,8 @@ def test_full_pass_runs_only_when_the_fast_one_is_not_enough(
     monkeypatch.setattr(extract.trafilatura, "bare_extraction", spy)
     result = extract_html(page(story_html(*story)), extractor)
     assert result is not None and result.paragraphs == list(story)
-    assert calls == passes
+    assert calls[0] is True  # the fast pass always comes first
+    assert (False in calls) is full_pass
 
 
 # --- links --------------------------------------------------------------------------------------------------
@@ -714,3 +715,58 @@ def test_a_page_without_body_text_is_no_content_not_an_internal_error() -> None:
     )
     result = clean(RawDocument(content=html.encode(), url="https://example.org/a-story"), load_options())
     assert isinstance(result, Rejected) and result.reason.value == "no_content"
+
+
+# --- candidates -------------------------------------------------------------------------------------------
+
+
+def _candidate(name: str, prose: int) -> extract.Candidate:
+    return extract.Candidate(name, HtmlElement(), name, prose)
+
+
+@pytest.mark.parametrize(
+    ("precision", "balanced", "readability", "kept"),
+    [
+        (1000, 1500, 1400, "precision"),  # balanced adds a third: teasers, not the story cut away
+        (1000, 2500, 2000, "balanced"),  # precision kept under half of balanced's sentence text
+        (1000, 1200, 1600, "readability"),  # both passes started from a part of the story
+        (1000, 2500, 3500, "balanced"),  # readability must beat the kept pass, not the first
+        (None, 800, 700, "balanced"),  # precision found nothing
+        (None, None, 700, "readability"),
+    ],
+)
+def test_the_candidate_kept_is_the_one_with_the_story(
+    monkeypatch: pytest.MonkeyPatch, precision: int | None, balanced: int | None, readability: int, kept: str
+) -> None:
+    made = {"precision": precision, "balanced": balanced}
+    monkeypatch.setattr(
+        extract, "_trafilatura", lambda tree, options, focus: made[focus] and _candidate(focus, made[focus])
+    )
+    monkeypatch.setattr(extract, "_readability", lambda tree, options: _candidate("readability", readability))
+    monkeypatch.setattr(extract, "page_prose", lambda tree: 10_000)
+    chosen = extract._compare(HtmlElement(), load_options().extractor)
+    assert chosen is not None and chosen.name == kept
+
+
+def test_a_candidate_that_cannot_win_is_not_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page holds no more sentence text than the precision pass kept: neither other extraction runs."""
+    ran: list[str] = []
+    monkeypatch.setattr(
+        extract, "_trafilatura", lambda tree, options, focus: ran.append(focus) or _candidate(focus, 900)
+    )
+    monkeypatch.setattr(extract, "_readability", lambda tree, options: ran.append("readability"))
+    monkeypatch.setattr(extract, "page_prose", lambda tree: 1000)
+    assert extract._compare(HtmlElement(), load_options().extractor).name == "precision"
+    assert ran == ["precision"]
+
+
+def test_prose_counts_sentence_lines_once_and_not_menus() -> None:
+    menu = etree.fromstring("<body><p>Home<lb/>News<lb/>Sport<lb/>Weather<lb/>Contact us</p></body>")
+    assert extract.prose_chars(menu) == 0
+    story = etree.fromstring("<body><p>The council approved the new budget on Monday night.</p></body>")
+    twice = etree.fromstring(
+        "<body><p>The council approved the new budget on Monday night.</p>"
+        "<p>The council approved the new budget on Monday night.</p></body>"
+    )
+    assert extract.prose_chars(story) > 0
+    assert extract.prose_chars(twice) == extract.prose_chars(story)
