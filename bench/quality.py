@@ -126,6 +126,56 @@ LOSS_NOTES: dict[str, str] = {
     "scrapinghub:359fee228518d55b921194561e9ca88e428df81940246f8fac7a75398377daea": (
         'the photo credit "© Reuters" at the very end is dropped as a trailing label; the reference keeps it'
     ),
+    "scrapinghub:3c6d3381ef52ca26be2fbde19c1b0fe17d85682b726dfecf5e300c1ca34546b1": (
+        'Russian food-blogger list: the photo credits under each portrait ("личный архив ..."), which the '
+        "reference keeps, are captions trafilatura's precision pass drops"
+    ),
+    "scrapinghub:b6906ca016bbfc64c90426e098c75b3e8c84457a77f51f1e7ea6941cb80c2147": (
+        "the question subheadings of an explainer are dropped as link-like headings (each is a link to "
+        "its own anchor); the reference keeps them"
+    ),
+    "scrapinghub:08f793762792bd252c75fb57544cdf506ffcc04785136cb87503f02364b82b56": (
+        "teaser cards of other stories after the article (a linked headline, then one sentence) are kept: "
+        "the sentences break the run of links the post-filter looks for"
+    ),
+    "fundus:CNBC_4": (
+        "precision kept under half of the balanced pass's sentence text, so the balanced pass was taken, "
+        "and it adds a related 'Changemakers' block with a long table of names"
+    ),
+    "fundus:TheGatewayPundit_3": "embedded tweets (text and handle lines) are kept; the reference drops them",
+    "fundus:TheGatewayPundit_1": "embedded tweets are kept; the reference drops them",
+    "fundus:TheTelegraph_1": (
+        "live blog: the photo captions between the entries are kept; the reference has the entries only"
+    ),
+    "fundus:TheIndependent_1": (
+        "live blog: every extractor gets the first entries only (and we keep the entries' time stamps); "
+        "the reference is the whole blog"
+    ),
+    "fundus:TheIndependent_4": "live blog: every extractor gets a part; the reference is the whole blog",
+    "fundus:TheTelegraph_3": "live blog: every extractor gets a part; the reference is the whole blog",
+    "wcxb:4912": (
+        "the balanced pass was taken (precision kept under half its sentence text) and adds the service "
+        "page's other sections and testimonials; the reference is the first section only"
+    ),
+    "wcxb:4271": "portfolio page: a grid of client names; the reference is its section headings",
+    "wcxb:4621": (
+        "the FAQ below the article (questions and answers) is kept; the reference stops before it; "
+        "readability picks the article container alone"
+    ),
+    "wcxb:0118": (
+        "half the article is in bulleted lists that every trafilatura pass leaves out, while the footer's "
+        "insurance and SMS-consent lines are kept; readability keeps the lists"
+    ),
+    "wcxb:0296": (
+        "the balanced pass was taken and adds the opening paragraphs of other posts and client "
+        "testimonials; precision alone was right"
+    ),
+    "wcxb:0331": "teaser cards of other stories (category, date, headline, one sentence) after the article are kept",
+    "wcxb:4503": (
+        "the article sits in several sibling sections; the precision pass keeps the first ones, and neither "
+        "other candidate holds enough more sentence text to be taken"
+    ),
+    "wcxb:4801": "dated bulleted pros and cons lists are dropped by the precision pass; the balanced pass has them",
 }
 NOT_REVIEWED = "not reviewed yet"
 
@@ -600,7 +650,7 @@ def markdown(
                 "|---|---:|---|---|",
             ]
             out += [
-                f"| `{page[:16]}` | {ours:.3f} | {peer} {best:.3f} | "
+                f"| `{page if len(page) <= 24 else page[:16]}` | {ours:.3f} | {peer} {best:.3f} | "
                 f"{LOSS_NOTES.get(f'{corpus.name}:{page}', NOT_REVIEWED)} |"
                 for page, ours, peer, best in losing
             ]
