@@ -226,7 +226,7 @@ def _extract_document(
     text_only = copy.copy(extractor)
     text_only.with_metadata = False
     text_only.url = None
-    chosen = _compare(tree, text_only) if mode == "compare" else _single_pass(tree, text_only, mode)
+    chosen = _compare(tree, text_only) if mode == "compare" else _trafilatura(tree, text_only, mode)
     if chosen is None:
         return None
     document = _metadata(tree, extractor, body_search=body_search) if extractor.with_metadata else Document()
@@ -273,10 +273,6 @@ def _needs_full_pass(found: Candidate, tree: HtmlElement) -> bool:
     return length < FAST_MIN_PARAGRAPH_SHARE * page_chars
 
 
-def _single_pass(tree: HtmlElement, options: Extractor, focus: str) -> Candidate | None:
-    return _trafilatura(tree, options, focus)
-
-
 def _compare(tree: HtmlElement, options: Extractor) -> Candidate | None:
     """Precision first; balanced where precision cut the story; readability where both look like part of
     it. A later candidate runs only when it could win: it cannot hold more sentence text than the page
@@ -304,8 +300,10 @@ _INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "titl
 
 def page_prose(tree: HtmlElement) -> int:
     """The page's own sentence text: characters in its text lines of at least PROSE_MIN_WORDS words, a line
-    being the text between two block boundaries. No extraction can hold more (each keeps lines of the page),
-    so it bounds what a further candidate could win."""
+    being the text between two block boundaries. An extraction keeps lines of the page, so it holds about
+    this much at most (its own line breaks may differ a little): a further candidate that would need more
+    to win is not run. Measured: the same choices as running every candidate on all but a few of the
+    development pages, for about half the readability runs."""
     total, line = 0, []
 
     def flush() -> None:
