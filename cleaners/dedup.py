@@ -429,6 +429,10 @@ class DedupIndex:
     ``index.release(article)``.
     """
 
+    #: True when admissions also hold against other processes sharing the store (claims), so a duplicate
+    #: of an article in flight elsewhere is not final until that article is recorded.
+    shares_claims: bool = False
+
     def __init__(
         self,
         store: DedupStore,

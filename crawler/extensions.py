@@ -46,7 +46,6 @@ from cleaners.urls import normalize_url
 from crawler.recurring import JobDir, SharedState, dedup_settings
 from crawler.runlog import hold_site_locks, lock_dir_for
 from crawler.state import FetchOutcome, FetchState, utc_iso
-from crawler.state_redis import SharedDedupIndex
 
 if TYPE_CHECKING:
     from typing import Self
@@ -521,13 +520,14 @@ class FetchStateRecorder:
     # -- helpers --
 
     def _only_in_flight_elsewhere(self, original_id: str | None) -> bool:
-        """A duplicate of an article that another process of a shared crawl holds but has not recorded.
+        """A duplicate of an article that another crawl process (on Redis or the same SQLite state) holds
+        but has not recorded.
 
         Usually it is written a moment later. But if that process was killed in between, its claim holds
         until its heartbeat expires and the article is written by nobody: recording this copy as a
         duplicate would make its URL known, and the article lost for good. Left unrecorded, the URL is
         simply fetched again by a later round (then a plain duplicate, or the article itself)."""
-        if self._shared is None or not original_id or not isinstance(self._shared.index, SharedDedupIndex):
+        if self._shared is None or not original_id or not self._shared.index.shares_claims:
             return False
         return self._shared.store.get_article(original_id) is None
 

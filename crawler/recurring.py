@@ -89,7 +89,7 @@ class SharedState:
         self.location = location
         self.store: StateStore = open_state_store(location)
         try:
-            # On Redis, admissions claim the article atomically (crawler.state_redis.SharedDedupIndex), so
+            # Admissions claim the article atomically (crawler.state_redis.SharedDedupIndex), on Redis
             # of two processes holding copies of one story exactly one writes it; elsewhere the plain index.
             self.index: DedupIndex = dedup_index_for(self.store, dedup)
         except BaseException:

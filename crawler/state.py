@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
@@ -39,13 +40,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cleaners.config import ConfigError, load_yaml, validate
-from cleaners.dedup import ArticleRef, Bucket, DedupSettings, DedupStore
+from cleaners.dedup import ArticleRef, Bucket, DedupSettings, DedupStore, Duplicate, DuplicateKind, MinHasher
 from crawler.archive import DEFAULT_GZIP_LEVEL
+from crawler.liveness import ProcessId, is_alive
 
 DEFAULT_STATE_FILE = "state.sqlite3"
 #: Environment variable the scheduler sets for its crawl subprocesses (wins over the config file).
 STATE_ENV = "PRESSWASH_STATE_PATH"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 FetchOutcome = Literal["written", "duplicate", "rejected", "not_modified"]
 FetchDecision = Literal["new", "changed", "known"]
@@ -339,6 +341,17 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX runs_started ON runs (started_at);
     CREATE TABLE schedule_marks (site TEXT PRIMARY KEY, last_fire TEXT NOT NULL) WITHOUT ROWID;
     """,
+    # Claims: articles admitted by one crawl process and not yet recorded, so another process on the
+    # same file never admits a copy meanwhile (SqliteStateStore.claim_article). Indexes for retention.
+    2: """
+    CREATE TABLE claims (
+        article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, owner TEXT NOT NULL, host TEXT NOT NULL,
+        pid INTEGER NOT NULL, signature BLOB, claimed_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX claims_content_hash ON claims (content_hash);
+    CREATE INDEX fetches_fetched_at ON fetches (fetched_at);
+    CREATE INDEX articles_recorded_at ON articles (recorded_at);
+    """,
 }
 
 _FETCH_COLUMNS = tuple(f.name for f in fields(FetchState))
@@ -352,10 +365,20 @@ class StateSchemaError(ConfigError):
 class SqliteStateStore:
     """StateStore (and cleaners.dedup.DedupStore) in one SQLite file; see the module docstring."""
 
-    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, busy_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        readonly: bool = False,
+        busy_timeout: float = 30.0,
+        claim_ttl: float = 600.0,
+    ) -> None:
         self.path = Path(path)
         self.location = str(self.path)
         self.readonly = readonly
+        #: A claim of a process on another host (whose pid cannot be checked) holds this long.
+        self.claim_ttl = claim_ttl
+        self.owner = ProcessId.current()
         self._lock = threading.RLock()
         if readonly:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
@@ -510,9 +533,117 @@ class SqliteStateStore:
                     (ref.article_id, signature, ref.recorded_at),
                 )
                 self._replace_buckets(conn, ref.article_id, buckets)
+            conn.execute("DELETE FROM claims WHERE article_id = ?", (ref.article_id,))  # recorded: no longer in flight
 
     def iter_signatures(self) -> Iterable[tuple[str, bytes]]:
         return [(row[0], bytes(row[1])) for row in self._query("SELECT article_id, signature FROM signatures")]
+
+    # -- claims: one admission per article across the processes sharing this file --
+
+    def claim_article(
+        self,
+        article_id: str,
+        content_hash: str,
+        *,
+        has_url: bool = True,
+        signature: bytes | None = None,
+        buckets: Sequence[Bucket] = (),
+        threshold: float = 1.0,
+    ) -> Duplicate | None:
+        """Check against every recorded article and every article another live process holds, and, if
+        new, claim it, in one write transaction (so of two processes with copies of one story, exactly
+        one is admitted). The same contract as crawler.state_redis.RedisStateStore.claim_article.
+
+        A claim ends when :meth:`save_article` records the article or :meth:`release_article` gives it
+        up; a claim whose owner died (same host: its pid is gone; another host: older than
+        ``claim_ttl`` seconds) is ignored and replaced.
+        """
+        url_kind = DuplicateKind.URL if has_url else DuplicateKind.CONTENT
+        now = time.time()
+        with self._write() as conn:
+            live = {row[0]: row for row in self._live_claims(conn, now)}
+            recorded = conn.execute("SELECT content_hash FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+            if recorded is not None and recorded[0] == content_hash:
+                return Duplicate(url_kind, article_id)
+            if article_id in live:
+                return Duplicate(url_kind, article_id)
+            holder = conn.execute(
+                "SELECT article_id FROM content_hashes WHERE content_hash = ?", (content_hash,)
+            ).fetchone()
+            if holder is not None and holder[0] != article_id:
+                return Duplicate(DuplicateKind.CONTENT, holder[0])
+            for other_id, other_hash, _sig in sorted(live.values()):
+                if other_hash == content_hash and other_id != article_id:
+                    return Duplicate(DuplicateKind.CONTENT, other_id)
+            if signature is not None:
+                near = self._nearest(conn, article_id, signature, buckets, threshold, live)
+                if near is not None:
+                    return near
+            conn.execute(
+                "INSERT OR REPLACE INTO claims (article_id, content_hash, owner, host, pid, signature, claimed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (article_id, content_hash, str(self.owner), self.owner.host, self.owner.pid, signature, now),
+            )
+        return None
+
+    def release_article(self, article_id: str) -> bool:
+        """Give up this process's claim on an article it did not write (no-op if not ours)."""
+        with self._write() as conn:
+            return (
+                conn.execute(
+                    "DELETE FROM claims WHERE article_id = ? AND owner = ?", (article_id, str(self.owner))
+                ).rowcount
+                > 0
+            )
+
+    def _live_claims(self, conn: sqlite3.Connection, now: float) -> list[tuple[str, str, bytes | None]]:
+        """Other processes' live claims (id, content hash, signature); dead ones are deleted on the way."""
+        live, dead = [], []
+        me = str(self.owner)
+        for article_id, content_hash, owner, signature, claimed_at in conn.execute(
+            "SELECT article_id, content_hash, owner, signature, claimed_at FROM claims"
+        ):
+            if owner == me:
+                continue
+            holder = ProcessId.parse(owner)
+            alive = is_alive(holder) if holder is not None else False
+            if alive is None:  # another host: a lease
+                alive = now - claimed_at < self.claim_ttl
+            if alive:
+                live.append((article_id, content_hash, bytes(signature) if signature is not None else None))
+            else:
+                dead.append(article_id)
+        for article_id in dead:
+            conn.execute("DELETE FROM claims WHERE article_id = ?", (article_id,))
+        return live
+
+    @staticmethod
+    def _nearest(
+        conn: sqlite3.Connection,
+        article_id: str,
+        signature: bytes,
+        buckets: Sequence[Bucket],
+        threshold: float,
+        live: dict[str, tuple[str, str, bytes | None]],
+    ) -> Duplicate | None:
+        """The most similar recorded (sharing an LSH bucket) or claimed article at or over the threshold."""
+        candidates: set[str] = set()
+        for band, bucket in buckets:
+            rows = conn.execute("SELECT article_id FROM lsh_buckets WHERE band = ? AND bucket = ?", (band, bucket))
+            candidates.update(row[0] for row in rows)
+        candidates.discard(article_id)
+        scored: list[tuple[float, str]] = []
+        for other_id in sorted(candidates):
+            row = conn.execute("SELECT signature FROM signatures WHERE article_id = ?", (other_id,)).fetchone()
+            if row is not None:
+                scored.append((MinHasher.similarity(signature, bytes(row[0])), other_id))
+        for other_id, _hash, other_signature in live.values():
+            if other_signature is not None and other_id != article_id:
+                scored.append((MinHasher.similarity(signature, other_signature), other_id))
+        matches = sorted((-score, other_id) for score, other_id in scored if score >= threshold)
+        if not matches:
+            return None
+        return Duplicate(DuplicateKind.NEAR, matches[0][1], round(-matches[0][0], 4))
 
     def replace_buckets(self, article_id: str, buckets: Sequence[Bucket]) -> None:
         with self._write() as conn:

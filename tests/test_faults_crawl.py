@@ -1,0 +1,189 @@
+"""Fault injection on the crawl and its state (GitHub issue 13, "Crawl" and "Months of state").
+
+Each test reproduces one case of the reliability audit, with real components: crawl processes against
+the fixture HTTP server (tests/http_server.py), the SQLite state on disk, Redis when it runs here.
+The case numbers are the issue's; docs/reliability.md ("Crawl and state") lists them with the results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from http_server import start_server_subprocess, stop_server
+from test_state_redis import ORIGINAL, OTHER, SYNDICATED, make
+
+from cleaners.article import Article
+from cleaners.dedup import Duplicate, DuplicateKind
+from crawler.liveness import ProcessId, process_start_token, this_host
+from crawler.state import SqliteStateStore
+from crawler.state_redis import SharedDedupIndex, dedup_index_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- case 11: one claim per article across processes on the local SQLite state ------------------------
+
+
+@pytest.fixture
+def other_process() -> Iterator[subprocess.Popen[bytes]]:
+    """A live process that is not this one (its pid and start time name a claim's owner)."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def store_owned_by(path: Path, proc: subprocess.Popen[bytes]) -> SqliteStateStore:
+    """A store whose claims are made in the name of ``proc``, as its own store would make them."""
+    store = SqliteStateStore(path)
+    store.owner = ProcessId(this_host(), proc.pid, process_start_token(proc.pid))
+    return store
+
+
+def test_the_sqlite_state_gets_the_claiming_index(tmp_path: Path) -> None:
+    with SqliteStateStore(tmp_path / "state.sqlite3") as store:
+        index = dedup_index_for(store)
+        assert isinstance(index, SharedDedupIndex) and index.shares_claims
+
+
+def test_two_processes_on_one_sqlite_file_never_both_admit_one_story(
+    tmp_path: Path, other_process: subprocess.Popen[bytes]
+) -> None:
+    """What the audit saw as 92 articles written twice: each process's in-flight overlay is its own."""
+    path = tmp_path / "state.sqlite3"
+    with store_owned_by(path, other_process) as theirs, SqliteStateStore(path) as ours:
+        story = SharedDedupIndex(theirs).admit(make("https://harbour.example/ferry", ORIGINAL))
+        assert isinstance(story, Article)  # admitted there, not yet written nor recorded
+        index = SharedDedupIndex(ours)
+        same_url = index.admit(make("https://harbour.example/ferry", ORIGINAL))
+        assert isinstance(same_url, Duplicate) and same_url.original_id == story.id
+        copy = index.admit(make("https://other.example/copy", ORIGINAL))
+        assert isinstance(copy, Duplicate) and copy.kind is DuplicateKind.CONTENT and copy.original_id == story.id
+        near = index.admit(make("https://ledger.example/story", SYNDICATED))
+        assert isinstance(near, Duplicate) and near.kind is DuplicateKind.NEAR and near.original_id == story.id
+        assert isinstance(index.admit(make("https://harbour.example/rail", OTHER)), Article)
+
+
+def test_recording_or_releasing_ends_a_claim(tmp_path: Path, other_process: subprocess.Popen[bytes]) -> None:
+    path = tmp_path / "state.sqlite3"
+    with store_owned_by(path, other_process) as theirs, SqliteStateStore(path) as ours:
+        their_index, our_index = SharedDedupIndex(theirs), SharedDedupIndex(ours)
+        story = their_index.admit(make("https://harbour.example/ferry", ORIGINAL))
+        assert isinstance(story, Article)
+        their_index.release(story)  # a later stage dropped it: the copy may go in now
+        copy = our_index.admit(make("https://other.example/copy", ORIGINAL))
+        assert isinstance(copy, Article)
+        our_index.record(copy)
+        assert ours._query("SELECT COUNT(*) FROM claims")[0][0] == 0
+        again = their_index.admit(make("https://harbour.example/ferry", ORIGINAL))
+        assert isinstance(again, Duplicate) and again.original_id == copy.id  # through the record now
+
+
+def test_a_killed_processs_claims_do_not_hold(tmp_path: Path, other_process: subprocess.Popen[bytes]) -> None:
+    path = tmp_path / "state.sqlite3"
+    with store_owned_by(path, other_process) as theirs, SqliteStateStore(path) as ours:
+        assert isinstance(SharedDedupIndex(theirs).admit(make("https://harbour.example/ferry", ORIGINAL)), Article)
+        assert isinstance(SharedDedupIndex(ours).admit(make("https://other.example/copy", ORIGINAL)), Duplicate)
+        other_process.kill()  # SIGKILL between admission and writing: the article was never written
+        other_process.wait()
+        copy = SharedDedupIndex(ours).admit(make("https://other.example/copy", ORIGINAL))
+        assert isinstance(copy, Article), "a dead process's claim still blocks the article"
+        assert ours._query("SELECT owner FROM claims") == [(str(ours.owner),)]  # the dead claim was dropped
+
+
+def test_a_claim_from_another_host_holds_for_its_lease_only(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    with SqliteStateStore(path) as theirs, SqliteStateStore(path, claim_ttl=600) as ours:
+        theirs.owner = ProcessId("elsewhere.example", 4242, "1")
+        assert isinstance(SharedDedupIndex(theirs).admit(make("https://harbour.example/ferry", ORIGINAL)), Article)
+        assert isinstance(SharedDedupIndex(ours).admit(make("https://other.example/copy", ORIGINAL)), Duplicate)
+        ours.claim_ttl = 0  # the lease has run out
+        assert isinstance(SharedDedupIndex(ours).admit(make("https://other.example/copy", ORIGINAL)), Article)
+
+
+def test_a_reused_pid_is_not_its_old_owner(tmp_path: Path, other_process: subprocess.Popen[bytes]) -> None:
+    path = tmp_path / "state.sqlite3"
+    with SqliteStateStore(path) as theirs, SqliteStateStore(path) as ours:
+        token = process_start_token(other_process.pid)
+        assert token is not None
+        theirs.owner = ProcessId(this_host(), other_process.pid, str(int(token) - 1))  # started before: another
+        assert isinstance(SharedDedupIndex(theirs).admit(make("https://harbour.example/ferry", ORIGINAL)), Article)
+        assert isinstance(SharedDedupIndex(ours).admit(make("https://other.example/copy", ORIGINAL)), Article)
+
+
+TWO_SITES = """\
+sites:
+  - name: alpha
+    base_url: ${PRESSWASH_DEMO_URL}
+    sitemaps: [/sitemaps/bulk.xml]
+    article_url: ['^/bulk/\\d+\\.html$']
+    politeness: {download_delay: 0, autothrottle: false, concurrency: 8}
+  - name: beta
+    base_url: ${PRESSWASH_DEMO_URL}
+    sitemaps: [/sitemaps/bulk.xml]
+    article_url: ['^/bulk/\\d+\\.html$']
+    politeness: {download_delay: 0, autothrottle: false, concurrency: 8}
+"""
+BULK = 120
+
+
+def crawl_env(base_url: str, run_id: str) -> dict[str, str]:
+    """Loopback only, and no presswash variables from the caller's environment."""
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and not k.startswith("PRESSWASH_")}
+    env.update({"PRESSWASH_DEMO_URL": base_url, "PRESSWASH_RUN_ID": run_id, "PYTHONPATH": str(ROOT)})
+    return env
+
+
+def crawl_command(config: Path, output: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "crawler.crawl", "--config", str(config), "--output", str(output), *extra]
+
+
+def written(output: Path, site: str) -> list[dict[str, Any]]:
+    files = sorted((output / site).glob("*.jsonl"))
+    return [json.loads(line) for path in files for line in path.read_bytes().splitlines()]
+
+
+@pytest.mark.slow
+def test_two_crawl_processes_on_one_state_never_write_an_article_twice(tmp_path: Path) -> None:
+    """Case 11 end to end: two sites fed from one sitemap, crawled at the same time by two processes into
+    one output and one SQLite state (what `presswash schedule` does with max_parallel_runs: 2)."""
+    proc, base_url = start_server_subprocess(articles=BULK)
+    config, output = tmp_path / "sites.yaml", tmp_path / "out"
+    config.write_text(TWO_SITES, encoding="utf-8")
+    try:
+        crawls = {
+            site: subprocess.Popen(
+                crawl_command(config, output, "--site", site),
+                cwd=ROOT,
+                env=crawl_env(base_url, f"run-{site}"),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for site in ("alpha", "beta")
+        }
+        errors = {site: crawl.communicate(timeout=240)[1] for site, crawl in crawls.items()}
+    finally:
+        stop_server(proc)
+    for site, crawl in crawls.items():
+        assert crawl.returncode == 0, errors[site][-3000:]
+    records = written(output, "alpha") + written(output, "beta")
+    ids = [record["id"] for record in records]
+    twice = sorted(i for i, n in Counter(ids).items() if n > 1)
+    assert not twice, f"{len(twice)} articles written twice"
+    assert len(records) > 0, errors
+    assert {urlsplit(r["url"]).path for r in records} == {f"/bulk/{n:05d}.html" for n in range(1, BULK + 1)}
+    for site in ("alpha", "beta"):
+        stats = json.loads((output / site / "runs" / f"run-{site}.json").read_text(encoding="utf-8"))
+        assert stats["accounted"], stats
