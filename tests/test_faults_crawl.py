@@ -187,3 +187,82 @@ def test_two_crawl_processes_on_one_state_never_write_an_article_twice(tmp_path:
     for site in ("alpha", "beta"):
         stats = json.loads((output / site / "runs" / f"run-{site}.json").read_text(encoding="utf-8"))
         assert stats["accounted"], stats
+
+
+# --- case 19: the Redis request queue holds JSON, never pickle -----------------------------------------
+
+
+class _Spider:
+    """Just what scrapy-redis's queue and Request.to_dict ask of a spider."""
+
+    name = "news"
+    crawler = None
+
+    def parse_article(self, response: Any) -> None: ...
+
+    def on_error(self, failure: Any) -> None: ...
+
+
+def test_queued_requests_round_trip_as_json_with_the_spiders_meta() -> None:
+    from scrapy import Request
+
+    from crawler import redis_serializer
+
+    spider = _Spider()
+    request = Request(
+        "https://example.com/news/1.html",
+        callback=spider.parse_article,
+        errback=spider.on_error,
+        headers={"If-None-Match": '"v1"'},
+        priority=10,
+        meta={"presswash_kind": "article", "presswash_hints": {"lastmod": "2026-06-01T09:00:00Z"}, "depth": 1},
+    )
+    encoded = redis_serializer.dumps(request.to_dict(spider=spider))
+    assert encoded.startswith(b"{") and b"pickle" not in encoded
+    decoded = redis_serializer.loads(encoded)
+    assert decoded["callback"] == "parse_article" and decoded["meta"] == request.meta
+    assert decoded["headers"] == {b"If-None-Match": [b'"v1"']}
+    with pytest.raises(TypeError, match=r"meta\.when"):
+        redis_serializer.dumps(Request("https://example.com/", meta={"when": object()}).to_dict())
+
+
+def test_redis_mode_sets_the_json_serializer() -> None:
+    from crawler.redis_mode import redis_settings
+
+    settings = redis_settings("redis://127.0.0.1:6379/0", "presswash", "demo")
+    assert settings["SCHEDULER_SERIALIZER"] == "crawler.redis_serializer"
+    assert settings["SCHEDULER_QUEUE_CLASS"] == "crawler.redis_serializer.SafePriorityQueue"
+
+
+class _Boom:
+    """Unpickling this runs a shell command that creates a file: what the audit's crafted ZADD did."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_crafted_pickle_in_the_redis_queue_runs_nothing(tmp_path: Path) -> None:
+    import pickle
+
+    from scrapy import Request
+    from services import redis_prefix
+
+    from crawler.redis_serializer import SafePriorityQueue
+
+    marker = tmp_path / "pwned"
+    with redis_prefix("faults") as (client, prefix):
+        key = f"{prefix}:demo:requests"
+        crafted = pickle.dumps(_Boom(marker))
+        for entry in (crafted, b'{"format":"presswash-request/1","url":"https://x.example/","callback":"__init__"}'):
+            client.execute_command("ZADD", key, -100, entry)
+        queue = SafePriorityQueue(client, _Spider(), key, serializer=pickle)  # even told to use pickle
+        assert queue.pop() is None and queue.pop() is None  # both refused, removed from the queue
+        assert not marker.exists(), "unpickling the queue entry ran a command"
+        assert client.zcard(key) == 0
+        good = Request("https://example.com/a.html", callback=_Spider().parse_article)
+        queue.push(good)
+        popped = queue.pop()
+        assert popped is not None and popped.url == good.url and popped.callback.__name__ == "parse_article"
