@@ -25,6 +25,22 @@ def process_start_token(pid: int) -> str | None:
     return rest[19] if len(rest) > 19 else None
 
 
+def process_started_at(pid: int) -> float | None:
+    """When ``pid`` started, as a Unix time (boot time + start ticks), or None where /proc cannot tell."""
+    token = process_start_token(pid)
+    if token is None:
+        return None
+    try:
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text(encoding="ascii").splitlines()
+            if line.startswith("btime ")
+        )
+        return boot + int(token) / os.sysconf("SC_CLK_TCK")
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
 @cache
 def this_host() -> str:
     return socket.gethostname()
@@ -79,4 +95,4 @@ def is_alive(owner: ProcessId) -> bool | None:
     return pid_alive(owner.pid, owner.token)
 
 
-__all__ = ["ProcessId", "is_alive", "pid_alive", "process_start_token", "this_host"]
+__all__ = ["ProcessId", "is_alive", "pid_alive", "process_start_token", "process_started_at", "this_host"]

@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cleaners.config import ConfigError, load_yaml, validate
 from cleaners.dedup import ArticleRef, Bucket, DedupSettings, DedupStore, Duplicate, DuplicateKind, MinHasher
 from crawler.archive import DEFAULT_GZIP_LEVEL
-from crawler.liveness import ProcessId, is_alive
+from crawler.liveness import ProcessId, is_alive, pid_alive, process_started_at, this_host
 
 DEFAULT_STATE_FILE = "state.sqlite3"
 #: Environment variable the scheduler sets for its crawl subprocesses (wins over the config file).
@@ -713,6 +713,50 @@ class SqliteStateStore:
         return {table: self._query(f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables}
 
 
+# --- runs left "running" by a killed process ------------------------------------------------------------
+
+#: A process that started this long after its run's recorded start is another one under a reused pid.
+_PID_REUSE_SLACK_SECONDS = 5.0
+
+
+def stale_run(run: RunRecord) -> RunRecord | None:
+    """The run marked ``interrupted`` when it is recorded as running but its process is gone, else None.
+
+    A run is recorded "running" with the pid and host of its crawl process; a ``kill -9`` (of the crawl,
+    or of the scheduler that would have recorded its end) leaves it so for ever. On this host the pid is
+    asked: gone, or now a process that started after the run did (a reused pid), means nobody will record
+    the end. Runs of other hosts cannot be checked from here and are left as they are.
+    """
+    if run.status != "running" or run.pid is None or run.host != this_host():
+        return None
+    started = parse_iso(run.started_at)
+    if pid_alive(run.pid):
+        process_start = process_started_at(run.pid)
+        if started is None or process_start is None or process_start <= started.timestamp() + _PID_REUSE_SLACK_SECONDS:
+            return None
+        why = f"pid {run.pid} now belongs to another process"
+    else:
+        why = f"process {run.pid} on {run.host} is gone"
+    return replace(
+        run,
+        status="interrupted",
+        finished_at=run.finished_at or utc_iso(),
+        detail=f"{why} and nobody recorded the end of the run (killed with SIGKILL?)",
+    )
+
+
+def reap_stale_runs(store: StateStore, limit: int = 1000) -> list[RunRecord]:
+    """Mark every run of this host left "running" by a dead process as ``interrupted`` (see
+    :func:`stale_run`); returns the runs marked. Called when the scheduler starts and by ``presswash runs``."""
+    marked = []
+    for run in store.list_runs(None, limit):
+        stale = stale_run(run)
+        if stale is not None:
+            store.put_run(stale)
+            marked.append(stale)
+    return marked
+
+
 def _split_sql(script: str) -> list[str]:
     """Statements of a migration script (they contain no ';' inside), run one by one inside the
     transaction: sqlite3's executescript would COMMIT first and break the all-or-nothing migration."""
@@ -732,4 +776,6 @@ __all__ = [
     "fetch_decision",
     "load_recurring_settings",
     "open_state_store",
+    "reap_stale_runs",
+    "stale_run",
 ]

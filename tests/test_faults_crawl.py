@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from test_state_redis import ORIGINAL, OTHER, SYNDICATED, make
 from cleaners.article import Article
 from cleaners.dedup import Duplicate, DuplicateKind
 from crawler.liveness import ProcessId, process_start_token, this_host
-from crawler.state import SqliteStateStore
+from crawler.state import SqliteStateStore, utc_iso
 from crawler.state_redis import SharedDedupIndex, dedup_index_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -266,3 +267,74 @@ def test_a_crafted_pickle_in_the_redis_queue_runs_nothing(tmp_path: Path) -> Non
         queue.push(good)
         popped = queue.pop()
         assert popped is not None and popped.url == good.url and popped.callback.__name__ == "parse_article"
+
+
+# --- case 16: runs killed with -9 do not stay "running" for ever ---------------------------------------
+
+SLOW_SITE = """\
+sites:
+  - name: bulk
+    base_url: ${PRESSWASH_DEMO_URL}
+    sitemaps: [/sitemaps/bulk.xml]
+    article_url: ['^/bulk/\\d+\\.html$']
+    politeness: {download_delay: 0.2, autothrottle: false, concurrency: 1}
+"""
+
+
+def list_runs(output: Path) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "runs", "--json", "--output", str(output)],
+        cwd=ROOT,
+        env=crawl_env("http://127.0.0.1:9", "unused"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+@pytest.mark.slow
+def test_a_crawl_killed_with_sigkill_is_listed_as_interrupted(tmp_path: Path) -> None:
+    proc, base_url = start_server_subprocess(articles=60)
+    config, output = tmp_path / "sites.yaml", tmp_path / "out"
+    config.write_text(SLOW_SITE, encoding="utf-8")
+    try:
+        crawl = subprocess.Popen(
+            crawl_command(config, output),
+            cwd=ROOT,
+            env=crawl_env(base_url, "killed"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not written(output, "bulk"):
+            assert time.monotonic() < deadline and crawl.poll() is None, "the crawl wrote nothing in 60 s"
+            time.sleep(0.1)
+        assert [run["status"] for run in list_runs(output)] == ["running"]  # alive: still running
+        crawl.kill()
+        crawl.wait()
+    finally:
+        stop_server(proc)
+    (run,) = list_runs(output)
+    assert run["status"] == "interrupted" and run["finished_at"], run
+    assert f"process {crawl.pid}" in run["detail"]
+    with SqliteStateStore(output / "state.sqlite3", readonly=True) as store:
+        assert store.get_run(run["run_id"]).status == "interrupted"  # recorded, not only shown
+
+
+def test_a_reused_pid_does_not_keep_a_dead_run_running(tmp_path: Path, other_process: subprocess.Popen[bytes]) -> None:
+    from crawler.state import RunRecord, reap_stale_runs
+
+    with SqliteStateStore(tmp_path / "state.sqlite3") as store:
+        reused = RunRecord("old", "demo", "2020-01-01T00:00:00Z", pid=other_process.pid, host=this_host())
+        alive = RunRecord("now", "demo", utc_iso(), pid=other_process.pid, host=this_host())
+        elsewhere = RunRecord("far", "demo", "2020-01-01T00:00:00Z", pid=1, host="elsewhere.example")
+        for run in (reused, alive, elsewhere):
+            store.put_run(run)
+        assert [run.run_id for run in reap_stale_runs(store)] == ["old"]
+        assert {run.run_id: run.status for run in store.list_runs()} == {
+            "old": "interrupted",
+            "now": "running",
+            "far": "running",
+        }
