@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -338,3 +342,177 @@ def test_a_reused_pid_does_not_keep_a_dead_run_running(tmp_path: Path, other_pro
             "now": "running",
             "far": "running",
         }
+
+
+# --- a small hostile site (tests/fault_server.py) --------------------------------------------------------
+
+FAULT_SITE = """\
+sites:
+  - name: faults
+    base_url: ${PRESSWASH_DEMO_URL}
+    sitemaps: [/sitemap.xml]
+    feeds: [/feed.xml]
+    article_url: ['^/[ab]/\\d+\\.html$']
+    politeness: {download_delay: 0, autothrottle: false, concurrency: 4}
+"""
+_WORDS = (
+    "harbour",
+    "ferry",
+    "council",
+    "budget",
+    "river",
+    "bridge",
+    "school",
+    "teacher",
+    "market",
+    "farmer",
+    "harvest",
+    "rain",
+    "storm",
+    "village",
+    "museum",
+    "library",
+    "concert",
+    "theatre",
+    "station",
+    "railway",
+    "tunnel",
+    "mayor",
+    "election",
+    "vote",
+    "garden",
+    "orchard",
+    "bakery",
+    "festival",
+    "lantern",
+    "mountain",
+    "valley",
+    "glacier",
+    "forest",
+    "lake",
+    "island",
+    "coast",
+    "lighthouse",
+    "fisherman",
+)
+
+
+def article_html(path: str) -> str:
+    """A plausible article page whose text is its own (no two are near duplicates)."""
+    rng = random.Random(path)
+    paragraphs = []
+    for _ in range(5):
+        words = [rng.choice(_WORDS) for _ in range(40)]
+        paragraphs.append(f"<p>{' '.join(words).capitalize()}.</p>")
+    title = " ".join(rng.choice(_WORDS) for _ in range(6)).title()
+    return (
+        f"<!doctype html><html lang='en'><head><title>{title}</title></head><body><article>"
+        f"<h1>{title}</h1>{''.join(paragraphs)}</article></body></html>"
+    )
+
+
+def build_site(root: Path, paths: list[str], *, sitemap_paths: list[str] | None = None) -> None:
+    """Article files, a sitemap listing ``sitemap_paths`` (default: all), an empty valid feed."""
+    for path in paths:
+        file = root / path.lstrip("/")
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(article_html(path), encoding="utf-8")
+    urls = "".join(f"<url><loc>{{base}}{p}</loc></url>" for p in (sitemap_paths or paths))
+    routes = {
+        "/sitemap.xml": {
+            "headers": {"Content-Type": "application/xml"},
+            "body": f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+        },
+        "/feed.xml": {
+            "headers": {"Content-Type": "application/rss+xml"},
+            "body": '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
+        },
+    }
+    set_routes(root, routes)
+
+
+def set_routes(root: Path, routes: dict[str, Any]) -> None:
+    existing = json.loads((root / "routes.json").read_text()) if (root / "routes.json").is_file() else {}
+    (root / "routes.json").write_text(json.dumps({**existing, **routes}), encoding="utf-8")
+
+
+@contextmanager
+def fault_server(root: Path) -> Iterator[str]:
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fault_server.py"), str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().strip()
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+def hits(base_url: str) -> dict[str, int]:
+    with urllib.request.urlopen(f"{base_url}/_hits", timeout=10) as response:
+        return json.load(response)
+
+
+@dataclass
+class FaultRun:
+    returncode: int
+    stderr: str
+    stats: dict[str, Any]
+    ledger: list[dict[str, Any]]
+    hits: dict[str, int]
+    records: list[dict[str, Any]]
+
+
+def crawl_faults(tmp_path: Path, root: Path, *extra: str, run_id: str = "faults", timeout: float = 180) -> FaultRun:
+    config, output = tmp_path / "sites.yaml", tmp_path / "out"
+    config.write_text(FAULT_SITE, encoding="utf-8")
+    with fault_server(root) as base_url:
+        done = subprocess.run(
+            crawl_command(config, output, *FAST, *extra),
+            cwd=ROOT,
+            env=crawl_env(base_url, run_id),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        served = hits(base_url)
+    stats_file = output / "faults" / "runs" / f"{run_id}.json"
+    assert stats_file.is_file(), done.stderr[-3000:]
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    ledger = [json.loads(line) for line in Path(stats["ledger"]).read_text(encoding="utf-8").splitlines()]
+    return FaultRun(done.returncode, done.stderr, stats, ledger, served, written(output, "faults"))
+
+
+FAST = ["--set", "DOWNLOAD_TIMEOUT=5", "--set", "PRESSWASH_RETRY_BACKOFF_BASE=0.1"]
+
+
+# --- case 13: a robots.txt over the download cap still applies (RFC 9309: its first 500 KiB) -----------
+
+
+@pytest.mark.slow
+def test_a_robots_txt_over_the_download_cap_is_obeyed(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    paths = [f"/a/{n}.html" for n in range(1, 4)] + [f"/b/{n}.html" for n in range(1, 4)]
+    build_site(root, paths)
+    padding = b"# " + b"x" * 97 + b"\n"
+    with (root / "robots.txt").open("wb") as handle:  # 10 MB, over DOWNLOAD_MAXSIZE (8 MB)
+        handle.write(b"User-agent: *\nDisallow: /a/\n")
+        handle.write(padding * (10 * 1024 * 1024 // len(padding)))
+        handle.write(b"Disallow: /b/\n")  # beyond 500 KiB: a crawler need not read it
+    run = crawl_faults(tmp_path, root)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert not [p for p in run.hits if p.startswith("/a/")], "robots.txt disallows /a/ and it was fetched"
+    assert sorted(urlsplit(r["url"]).path for r in run.records) == [f"/b/{n}.html" for n in range(1, 4)]
+    forbidden = [e for e in run.ledger if e.get("reason") == "robots_forbidden"]
+    assert len(forbidden) == 3 and run.stats["accounted"]
+    assert "robots.txt larger than" in run.stderr

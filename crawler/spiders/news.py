@@ -58,6 +58,7 @@ from crawler.extensions import (
     url_outcome,
 )
 from crawler.items import PageItem
+from crawler.middlewares import truncate_robots
 from crawler.recurring import SharedState, dedup_settings, recurring_scrapy_settings
 from crawler.redis_mode import (
     SEED_SOURCE,
@@ -208,6 +209,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         self._outcome(response.request, "robots", "ok", status=response.status)
+        response = truncate_robots(response, self.crawler.stats)  # RFC 9309: its first 500 KiB
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         for url in sitemaps_in_robots(text, response.url):
             if self.rules.in_domains(url):  # sitemap_follow filters an index's children, not these
