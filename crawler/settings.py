@@ -100,6 +100,9 @@ PRESSWASH_OUTPUT_DIR = "output"
 # The run id names the stats file; a scheduler that starts the crawl may choose it (env PRESSWASH_RUN_ID).
 PRESSWASH_RUN_ID = os.environ.get("PRESSWASH_RUN_ID") or None  # None: UTC start time + pid
 PRESSWASH_URL_LEDGER = True  # one JSON line per fetched URL with its outcome (the audit trail)
+# Bounded queueing: article requests one run makes from sitemap entries at most. Past it, entries are
+# counted (presswash/entries/sitemap/deferred) and left for the next run, which skips the known ones.
+PRESSWASH_MAX_SITEMAP_URLS = 50_000
 # Cleaning runs in a process pool so trafilatura never blocks the event loop. "inline" cleans in the
 # crawl's own thread, blocking fetches while it works (for debugging and for the benchmark's comparison).
 PRESSWASH_CLEAN_MODE = "pool"

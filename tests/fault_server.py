@@ -1,6 +1,6 @@
 """A tiny HTTP server for the crawl fault tests: files from a directory, plus routes from ``routes.json``.
 
-Run ``python tests/fault_server.py DIR``: binds 127.0.0.1 on a free port, prints exactly one line,
+Run ``python tests/fault_server.py DIR [PORT]``: binds 127.0.0.1 on PORT (default: a free one), prints exactly one line,
 ``http://127.0.0.1:PORT``, and serves ``DIR`` until killed (or until its stdin closes). ``DIR/routes.json``
 (read at each request, so a test may change it) maps a path to ``{"status": N, "headers": {...},
 "body": "..."}``; ``{base}`` in a header or body is this server's URL. ``/_hits`` answers the number of
@@ -73,7 +73,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

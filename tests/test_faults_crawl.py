@@ -437,9 +437,9 @@ def set_routes(root: Path, routes: dict[str, Any]) -> None:
 
 
 @contextmanager
-def fault_server(root: Path) -> Iterator[str]:
+def fault_server(root: Path, port: int = 0) -> Iterator[str]:
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "fault_server.py"), str(root)],
+        [sys.executable, str(ROOT / "tests" / "fault_server.py"), str(root), str(port)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -471,12 +471,17 @@ class FaultRun:
     ledger: list[dict[str, Any]]
     hits: dict[str, int]
     records: list[dict[str, Any]]
+    base_url: str
 
 
-def crawl_faults(tmp_path: Path, root: Path, *extra: str, run_id: str = "faults", timeout: float = 180) -> FaultRun:
+def crawl_faults(
+    tmp_path: Path, root: Path, *extra: str, run_id: str = "faults", port: int = 0, timeout: float = 180
+) -> FaultRun:
+    """Serve ``root``, crawl it once (the ``faults`` site), return what came out. The same ``port`` for a
+    second run keeps the URLs the same, so the state store knows them."""
     config, output = tmp_path / "sites.yaml", tmp_path / "out"
     config.write_text(FAULT_SITE, encoding="utf-8")
-    with fault_server(root) as base_url:
+    with fault_server(root, port) as base_url:
         done = subprocess.run(
             crawl_command(config, output, *FAST, *extra),
             cwd=ROOT,
@@ -490,7 +495,7 @@ def crawl_faults(tmp_path: Path, root: Path, *extra: str, run_id: str = "faults"
     assert stats_file.is_file(), done.stderr[-3000:]
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     ledger = [json.loads(line) for line in Path(stats["ledger"]).read_text(encoding="utf-8").splitlines()]
-    return FaultRun(done.returncode, done.stderr, stats, ledger, served, written(output, "faults"))
+    return FaultRun(done.returncode, done.stderr, stats, ledger, served, written(output, "faults"), base_url)
 
 
 FAST = ["--set", "DOWNLOAD_TIMEOUT=5", "--set", "PRESSWASH_RETRY_BACKOFF_BASE=0.1"]
@@ -516,3 +521,22 @@ def test_a_robots_txt_over_the_download_cap_is_obeyed(tmp_path: Path) -> None:
     forbidden = [e for e in run.ledger if e.get("reason") == "robots_forbidden"]
     assert len(forbidden) == 3 and run.stats["accounted"]
     assert "robots.txt larger than" in run.stderr
+
+
+# --- case 14: a huge sitemap is queued in bounded batches, the rest deferred to the next run -----------
+
+
+@pytest.mark.slow
+def test_a_huge_sitemap_queues_at_most_the_cap_per_run_and_defers_the_rest(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    paths = [f"/b/{n}.html" for n in range(1, 61)]
+    build_site(root, paths)
+    cap = ["--set", "PRESSWASH_MAX_SITEMAP_URLS=20"]
+    first = crawl_faults(tmp_path, root, *cap, run_id="first")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert len(first.records) == 20 and first.stats["read"] == 20
+    assert first.stats["discovery"]["presswash/entries/sitemap/deferred"] == 40
+    second = crawl_faults(tmp_path, root, *cap, run_id="second", port=urlsplit(first.base_url).port or 0)
+    assert len(second.records) == 40 and second.stats["read"] == 20  # 20 more, none fetched twice
+    assert second.stats["discovery"]["presswash/entries/sitemap/deferred"] == 20
+    assert len({r["id"] for r in second.records}) == 40

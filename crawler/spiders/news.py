@@ -78,6 +78,8 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 DEPTH_META = "presswash_depth"
+#: Article requests one run makes from sitemap entries at most (PRESSWASH_MAX_SITEMAP_URLS); the rest wait.
+DEFAULT_MAX_SITEMAP_URLS = 50_000
 
 # Discovery documents first (they lead to everything else), then articles, then pages to follow.
 PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, ARTICLE: 10, "page": 0}
@@ -104,6 +106,8 @@ class NewsSpider(scrapy.Spider):
         self._seen: set[str] = set()  # normalized URLs already requested (articles and pages)
         self._discovery_seen: set[str] = set()  # feeds, sitemaps, robots.txt requested by this process
         self._articles_requested = 0
+        self._sitemap_queued = 0  # article requests made from sitemap entries this run
+        self._sitemap_cap = DEFAULT_MAX_SITEMAP_URLS
         self._now = datetime.now(UTC)
         self._shared: SharedState | None = None
         self.coordinator: RedisCrawlCoordinator | None = None  # a shared crawl's seeds and idle policy
@@ -137,6 +141,7 @@ class NewsSpider(scrapy.Spider):
             domains=site.domains,
         )
         self._sitemap_follow = compile_patterns(site.sitemap_follow)
+        self._sitemap_cap = settings.getint("PRESSWASH_MAX_SITEMAP_URLS", DEFAULT_MAX_SITEMAP_URLS)
         self.allowed_domains = site.domains  # Scrapy's OffsiteMiddleware enforces it on redirects too
 
         # scale: of presswash.yaml (environment over file) under whatever the command line gave: `presswash
@@ -202,6 +207,7 @@ class NewsSpider(scrapy.Spider):
         self._seen.clear()
         self._discovery_seen.clear()
         self._articles_requested = 0
+        self._sitemap_queued = 0
         self._now = datetime.now(UTC)
         yield from self._seed_requests(entry)
 
@@ -343,8 +349,20 @@ class NewsSpider(scrapy.Spider):
         if decision == "article" and is_too_old(entry, self._now, self.site.max_age_days):
             decision = "too_old"
         self._count(f"presswash/entries/{via}/{decision}")
-        if decision == "article":
-            yield from self._article_request(entry.url, entry.hints(), source, via, lastmod=entry.lastmod)
+        if decision != "article":
+            return
+        if via == "sitemap":
+            # Bounded queueing: a sitemap (index) of 800,000 URLs must not put them all in the queue and in
+            # memory at once. Past the per-run cap an entry is counted as deferred and not requested; it is
+            # not in the state store either, so the next run takes it (after skipping the known ones).
+            if self._sitemap_queued >= self._sitemap_cap:
+                self._count("presswash/entries/sitemap/deferred")
+                return
+            for request in self._article_request(entry.url, entry.hints(), source, via, lastmod=entry.lastmod):
+                self._sitemap_queued += 1
+                yield request
+            return
+        yield from self._article_request(entry.url, entry.hints(), source, via, lastmod=entry.lastmod)
 
     def _article_request(
         self,
