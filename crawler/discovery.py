@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -27,7 +27,16 @@ MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 
 class DiscoveryError(ValueError):
-    """A feed or sitemap that cannot be read (not XML, not the expected kind, too large)."""
+    """A feed or sitemap that cannot be read (not XML, not the expected kind, too large, broken).
+
+    ``partial`` is what could be read of a broken document (its entries up to the break: a list of
+    Entry for a feed, a Sitemap for a sitemap), so the spider counts the document as failed with its
+    reason and still follows what it did find; None when nothing could be read.
+    """
+
+    def __init__(self, message: str, partial: Any = None) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,17 +84,36 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
 
-def _parse_xml(body: bytes, what: str) -> etree._Element:
+# Mistakes feeds make all the time that lose nothing once recovered: a bare or unknown entity (&, &nbsp;),
+# a stray control character, junk after the root element. Anything else (a truncated body, mismatched
+# tags) means the document is broken: what was recovered is followed, but the document counts as failed.
+_TOLERATED_XML_ERRORS = frozenset(
+    {
+        "ERR_UNDECLARED_ENTITY",
+        "ERR_ENTITYREF_SEMICOL_MISSING",
+        "ERR_NAME_REQUIRED",
+        "ERR_INVALID_CHAR",
+        "ERR_DOCUMENT_END",
+        "WAR_UNDECLARED_ENTITY",
+    }
+)
+
+
+def _parse_xml(body: bytes, what: str) -> tuple[etree._Element, str | None]:
+    """The root element, and what broke the document (None when it is whole, if sloppy)."""
     body = body.lstrip()
     if not body.startswith(b"<"):
         raise DiscoveryError(f"{what}: not XML")
+    parser = _parser()
     try:
-        root = etree.fromstring(body, parser=_parser())
+        root = etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise DiscoveryError(f"{what}: XML syntax error: {exc}") from None
     if root is None:
         raise DiscoveryError(f"{what}: empty or unreadable XML")
-    return root
+    broken = next((e for e in parser.error_log if e.type_name not in _TOLERATED_XML_ERRORS), None)
+    problem = f"broken XML at line {broken.line}: {broken.message.strip()}" if broken is not None else None
+    return root, problem
 
 
 def _local(element: etree._Element) -> str:
@@ -159,17 +187,20 @@ def parse_feed(body: bytes, base_url: str | None = None) -> list[Entry]:
     Raises DiscoveryError when the body is not a feed, so the spider can count a broken feed rather than
     treat it as an empty one.
     """
-    root = _parse_xml(body, "feed")
+    root, broken = _parse_xml(body, "feed")
     kind = _local(root)
     if kind == "rss":
         items = [item for channel in _children(root, "channel") for item in _children(channel, "item")]
+        entries = [e for e in (_rss_item(item, base_url) for item in items) if e]
     elif kind == "rdf":  # RSS 1.0 puts items beside the channel
-        items = _children(root, "item")
+        entries = [e for e in (_rss_item(item, base_url) for item in _children(root, "item")) if e]
     elif kind == "feed":
-        return [e for e in (_atom_entry(entry, base_url) for entry in _children(root, "entry")) if e]
+        entries = [e for e in (_atom_entry(entry, base_url) for entry in _children(root, "entry")) if e]
     else:
         raise DiscoveryError(f"feed: root element <{kind}> is neither RSS nor Atom")
-    return [e for e in (_rss_item(item, base_url) for item in items) if e]
+    if broken:
+        raise DiscoveryError(f"feed: {broken} ({len(entries)} entries read before it)", partial=entries)
+    return entries
 
 
 def _rss_item(item: etree._Element, base_url: str | None) -> Entry | None:
@@ -236,7 +267,7 @@ def parse_sitemap(body: bytes, base_url: str | None = None) -> Sitemap:
     stripped = body.lstrip()
     if stripped and not stripped.startswith(b"<"):
         return _text_sitemap(stripped, base_url)
-    root = _parse_xml(body, "sitemap")
+    root, broken = _parse_xml(body, "sitemap")
     kind = _local(root)
     if kind == "sitemapindex":
         entries = []
@@ -244,10 +275,14 @@ def parse_sitemap(body: bytes, base_url: str | None = None) -> Sitemap:
             url = _absolute(_child_text(node, "loc"), base_url)
             if url:
                 entries.append(Entry(url=url, lastmod=parse_date(_child_text(node, "lastmod"))))
-        return Sitemap("index", entries)
-    if kind == "urlset":
-        return Sitemap("urlset", [e for e in (_url_entry(n, base_url) for n in _children(root, "url")) if e])
-    raise DiscoveryError(f"sitemap: root element <{kind}> is neither <urlset> nor <sitemapindex>")
+        sitemap = Sitemap("index", entries)
+    elif kind == "urlset":
+        sitemap = Sitemap("urlset", [e for e in (_url_entry(n, base_url) for n in _children(root, "url")) if e])
+    else:
+        raise DiscoveryError(f"sitemap: root element <{kind}> is neither <urlset> nor <sitemapindex>")
+    if broken:
+        raise DiscoveryError(f"sitemap: {broken} ({len(sitemap.entries)} entries read before it)", partial=sitemap)
+    return sitemap
 
 
 def _url_entry(node: etree._Element, base_url: str | None) -> Entry | None:

@@ -10,7 +10,9 @@
 - :class:`ArchiveMiddleware` (a spider middleware): every article page handed to the pipelines is also
   written to the raw WARC archive, before cleaning, so rejected pages are kept too.
 - :class:`RobotsTxtMiddleware`: Scrapy 2.19's, with requests that wait for a host's robots.txt while it
-  is being fetched checked against it too (Scrapy lets all but the first of them through).
+  is being fetched checked against it too (Scrapy lets all but the first of them through), and a
+  robots.txt over the download cap read up to 500 KiB and obeyed (RFC 9309) instead of ignored.
+- :class:`OffsiteMiddleware`: Scrapy's, with the redirects it filters reported to the run's accounting.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware as ScrapyOffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
@@ -42,7 +45,7 @@ from crawler.archive import (
     prune_archive,
     repair_torn_tail,
 )
-from crawler.extensions import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META
+from crawler.extensions import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META, url_outcome
 from crawler.items import PageItem
 from crawler.recurring import SharedState, dedup_settings
 from crawler.state import conditional_headers
@@ -165,6 +168,36 @@ def truncate_robots(response: Response, stats: Any = None) -> Response:
     if stats is not None:
         stats.inc_value("presswash/robots/truncated")
     return response.replace(body=head)
+
+
+class OffsiteMiddleware(ScrapyOffsiteMiddleware):
+    """Scrapy's offsite filter (replaces it in crawler/settings.py), with its refusals accounted for.
+
+    Scrapy filters a request when it is *scheduled* (the ``request_scheduled`` signal): an IgnoreRequest
+    there drops it without an errback or a ``request_dropped`` signal. Our own requests never go offsite
+    (the spider checks the domains first), but a redirect to another domain is re-scheduled and vanished
+    that way: missing from the URL ledger and from ``read``, with the stats still saying accounted. Here
+    the same decision is reported (``url_outcome``: ``failed``/``offsite`` for a redirect, ``skipped``
+    otherwise), so RunAccounting counts it like any other outcome.
+    """
+
+    def request_scheduled(self, request: Request, spider: Any = None) -> None:
+        try:
+            super().request_scheduled(request, spider)
+        except IgnoreRequest as exc:
+            kind = request.meta.get(KIND_META)
+            if kind is not None:
+                redirected = bool(request.meta.get("redirect_urls"))
+                self.crawler.signals.send_catch_log(
+                    url_outcome,
+                    request=request,
+                    kind=kind,
+                    outcome="failed" if redirected else "skipped",
+                    reason="offsite",
+                    detail=f"redirected to {request.url}: {exc}" if redirected else str(exc),
+                    status=None,
+                )
+            raise
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -49,6 +49,9 @@ PRESSWASH_RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy 2.19's lets through all but the first of the requests that wait for a host's robots.txt.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    # Scrapy's drops offsite redirects without a trace in the accounting; ours reports them.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.OffsiteMiddleware": 50,
     "crawler.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,

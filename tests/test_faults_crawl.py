@@ -540,3 +540,39 @@ def test_a_huge_sitemap_queues_at_most_the_cap_per_run_and_defers_the_rest(tmp_p
     assert len(second.records) == 40 and second.stats["read"] == 20  # 20 more, none fetched twice
     assert second.stats["discovery"]["presswash/entries/sitemap/deferred"] == 20
     assert len({r["id"] for r in second.records}) == 40
+
+
+# --- case 15 (and the crawl part of 21): every fetched URL is accounted for, broken feeds fail ---------
+
+
+@pytest.mark.slow
+def test_offsite_redirects_broken_feeds_and_odd_articles_are_all_accounted_for(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    listed = ["/b/1.html", "/b/2.html", "/b/3.html", "/b/4.html", "/b/5.html"]
+    build_site(root, ["/b/1.html", "/b/2.html"], sitemap_paths=listed)
+    set_routes(
+        root,
+        {
+            "/b/3.html": {"status": 301, "headers": {"Location": "http://elsewhere.invalid/story"}},
+            "/b/4.html": {"status": 404, "body": "gone"},
+            "/b/5.html": {"headers": {"Content-Type": "application/pdf"}, "body": "%PDF-1.4 not a page"},
+            # cut off in the middle of its second item: one entry read, and the feed is broken
+            "/feed.xml": {
+                "headers": {"Content-Type": "application/rss+xml"},
+                "body": "<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
+                "<item><link>{base}/b/6.html</link></item><item><title>x</title><link>{base}/b/2",
+            },
+        },
+    )
+    (root / "b" / "6.html").write_text(article_html("/b/6.html"), encoding="utf-8")
+    run = crawl_faults(tmp_path, root)
+    stats = run.stats
+    articles = [e for e in run.ledger if e["kind"] == "article"]
+    assert stats["read"] == len(articles) == 6, articles  # five from the sitemap, one from the broken feed
+    offsite = [e for e in articles if e.get("reason") == "offsite"]
+    assert offsite and offsite[0]["outcome"] == "failed" and offsite[0]["redirect_urls"][0].endswith("/b/3.html")
+    assert stats["failed"] == {"http_404": 1, "offsite": 1} and stats["rejected"] == {"not_text": 1}
+    assert stats["written"] == 3 and stats["accounted"]
+    feed = next(e for e in run.ledger if e["kind"] == "feed")
+    assert feed["outcome"] == "failed" and feed["reason"] == "broken_xml", feed
+    assert stats["other"]["feed"] == {"failed/broken_xml": 1}

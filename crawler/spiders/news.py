@@ -227,9 +227,13 @@ class NewsSpider(scrapy.Spider):
         try:
             entries = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
-            self._outcome(response.request, "feed", "failed", "unreadable", str(exc), response.status)
-            return
-        self._outcome(response.request, "feed", "ok", status=response.status)
+            # A broken feed is a failure with its reason, never "ok" with fewer (or no) entries; what was
+            # read before the break is still followed.
+            reason = "broken_xml" if exc.partial is not None else "unreadable"
+            self._outcome(response.request, "feed", "failed", reason, str(exc), response.status)
+            entries = exc.partial or []
+        else:
+            self._outcome(response.request, "feed", "ok", status=response.status)
         for entry in entries:
             yield from self._entry_request(entry, "feed", f"feed:{response.url}")
 
@@ -237,9 +241,13 @@ class NewsSpider(scrapy.Spider):
         try:
             sitemap = parse_sitemap(response.body, response.url)
         except DiscoveryError as exc:
-            self._outcome(response.request, "sitemap", "failed", "unreadable", str(exc), response.status)
-            return
-        self._outcome(response.request, "sitemap", "ok", status=response.status)
+            if exc.partial is None:
+                self._outcome(response.request, "sitemap", "failed", "unreadable", str(exc), response.status)
+                return
+            self._outcome(response.request, "sitemap", "failed", "broken_xml", str(exc), response.status)
+            sitemap = exc.partial
+        else:
+            self._outcome(response.request, "sitemap", "ok", status=response.status)
         source = f"sitemap:{response.url}"
         if sitemap.kind == "urlset":
             for entry in sitemap.entries:
