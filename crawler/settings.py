@@ -92,6 +92,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.SiteGuard": 100,  # site lock + JOBDIR hygiene, before anything opens the JOBDIR
+    "crawler.extensions.DiskGuard": 110,  # a full disk stops the crawl with a clear error; stops end
     "crawler.extensions.RunAccounting": 500,
     "crawler.extensions.FetchStateRecorder": 510,
 }
@@ -106,6 +107,13 @@ PRESSWASH_URL_LEDGER = True  # one JSON line per fetched URL with its outcome (t
 # Bounded queueing: article requests one run makes from sitemap entries at most. Past it, entries are
 # counted (presswash/entries/sitemap/deferred) and left for the next run, which skips the known ones.
 PRESSWASH_MAX_SITEMAP_URLS = 50_000
+# A full disk (crawler.extensions.DiskGuard): the crawl stops (finish reason disk_full) when the output,
+# state or JOBDIR directory has less free space than this, checked every PRESSWASH_DISK_CHECK_INTERVAL s
+# and on any disk-full error; and any stop (SIGTERM, SIGINT, disk full) ends the process within
+# PRESSWASH_CLOSE_TIMEOUT s, even when the graceful close cannot finish.
+PRESSWASH_MIN_FREE_BYTES = 50 * 1024 * 1024
+PRESSWASH_DISK_CHECK_INTERVAL = 2.0
+PRESSWASH_CLOSE_TIMEOUT = 120.0
 # Cleaning runs in a process pool so trafilatura never blocks the event loop. "inline" cleans in the
 # crawl's own thread, blocking fetches while it works (for debugging and for the benchmark's comparison).
 PRESSWASH_CLEAN_MODE = "pool"

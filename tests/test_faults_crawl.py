@@ -576,3 +576,61 @@ def test_offsite_redirects_broken_feeds_and_odd_articles_are_all_accounted_for(t
     feed = next(e for e in run.ledger if e["kind"] == "feed")
     assert feed["outcome"] == "failed" and feed["reason"] == "broken_xml", feed
     assert stats["other"]["feed"] == {"failed/broken_xml": 1}
+
+
+# --- case 12: a full disk stops the crawl with a clear error; a stop always ends the process -----------
+
+
+@pytest.mark.slow
+def test_a_disk_under_the_free_space_minimum_stops_the_crawl_cleanly(tmp_path: Path) -> None:
+    """The space check: below PRESSWASH_MIN_FREE_BYTES the crawl closes while it can still write its stats."""
+    root = tmp_path / "site"
+    build_site(root, [f"/b/{n}.html" for n in range(1, 6)])
+    run = crawl_faults(tmp_path, root, "--set", f"PRESSWASH_MIN_FREE_BYTES={10**18}")
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "disk full:" in run.stderr and "PRESSWASH_MIN_FREE_BYTES" in run.stderr
+    assert run.stats["finish_reason"] == "disk_full" and run.stats["accounted"]
+
+
+@contextmanager
+def small_tmpfs(where: Path, size: str) -> Iterator[Path]:
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@pytest.mark.slow
+def test_a_disk_that_fills_up_during_the_crawl_ends_it(tmp_path: Path) -> None:
+    """The audit's case: the disk fills mid-crawl (no space check: minimum 0). Before, the JOBDIR queue
+    failed every 5 s for ever and SIGTERM was ignored; now the first disk-full error stops the crawl and
+    the process ends, cleanly or at PRESSWASH_CLOSE_TIMEOUT."""
+    proc, base_url = start_server_subprocess(articles=400)
+    config = tmp_path / "sites.yaml"
+    config.write_text(SLOW_SITE.replace("download_delay: 0.2", "download_delay: 0"), encoding="utf-8")
+    try:
+        with small_tmpfs(tmp_path / "disk", "600k") as disk:
+            crawl = subprocess.Popen(
+                crawl_command(
+                    config, disk / "out", "--set", "PRESSWASH_MIN_FREE_BYTES=0", "--set", "PRESSWASH_CLOSE_TIMEOUT=10"
+                ),
+                cwd=ROOT,
+                env=crawl_env(base_url, "full"),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                _, stderr = crawl.communicate(timeout=150)
+            except subprocess.TimeoutExpired:
+                crawl.kill()
+                crawl.communicate()
+                pytest.fail("the crawl on a full disk did not end by itself")
+    finally:
+        stop_server(proc)
+    assert crawl.returncode in (1, 74), stderr[-3000:]
+    assert "disk full:" in stderr
