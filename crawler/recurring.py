@@ -59,6 +59,7 @@ def recurring_scrapy_settings(settings: BaseSettings, site: str) -> dict[str, An
             redis_prefix=settings.get("PRESSWASH_REDIS_PREFIX"),
         ),
         "PRESSWASH_DEDUP": recurring.dedup.model_dump(),
+        "PRESSWASH_STATE_SETTINGS": recurring.state.model_dump(),  # retention and WAL limit
         "PRESSWASH_ARCHIVE_DIR": str(resolve_under(output, archive.dir)) if archive.enabled else None,
         "PRESSWASH_ARCHIVE_RETENTION_DAYS": archive.retention_days,
         "PRESSWASH_ARCHIVE_GZIP_LEVEL": archive.gzip_level,

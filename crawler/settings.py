@@ -123,6 +123,7 @@ PRESSWASH_CLEAN_WORKERS = None  # None: one per CPU core
 # presswash.yaml (at "spider" priority, so --set/-s still win); None here means "from presswash.yaml".
 PRESSWASH_STATE_PATH = None  # SQLite state file; default output/state.sqlite3 ($PRESSWASH_STATE_PATH wins)
 PRESSWASH_DEDUP = None  # the dedup: section as a dict (cleaners.dedup.DedupSettings)
+PRESSWASH_STATE_SETTINGS = None  # the state: section as a dict (retention, WAL limit; crawler.state)
 PRESSWASH_ARCHIVE_DIR = None  # raw WARC root (output/raw); None with archive.enabled: false
 PRESSWASH_ARCHIVE_RETENTION_DAYS = None
 # `presswash crawl` locks every site it crawls before starting and says so here; `scrapy crawl` does not,

@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -48,6 +48,9 @@ DEFAULT_STATE_FILE = "state.sqlite3"
 #: Environment variable the scheduler sets for its crawl subprocesses (wins over the config file).
 STATE_ENV = "PRESSWASH_STATE_PATH"
 SCHEMA_VERSION = 2
+#: Rows deleted or re-banded per write transaction by maintenance: milliseconds of lock each, so a second
+#: process (another crawl, the scheduler, `presswash runs`) is never locked out.
+MAINTENANCE_BATCH = 2000
 
 FetchOutcome = Literal["written", "duplicate", "rejected", "not_modified"]
 FetchDecision = Literal["new", "changed", "known"]
@@ -68,6 +71,24 @@ class StateSettings(BaseModel):
     )
     jobs_dir: str | None = Field(
         default="jobs", description="Scrapy JOBDIR root (one per site), relative to the output directory"
+    )
+    fetch_retention_days: float | None = Field(
+        default=90,
+        gt=0,
+        description="forget fetch records older than this (the URL is fetched again if still listed, then "
+        "recognised by the article index); null keeps them forever",
+    )
+    article_retention_days: float | None = Field(
+        default=365,
+        gt=0,
+        description="forget written articles (their URL keys and content hashes) recorded longer ago than "
+        "this and whose URL was not fetched since; null keeps them forever",
+    )
+    wal_size_limit_mb: float = Field(
+        default=64, ge=0, description="the WAL file is truncated to at most this after each checkpoint"
+    )
+    maintenance_seconds: float = Field(
+        default=30, gt=0, description="retention pruning at a crawl's start stops after this; the rest next time"
     )
 
 
@@ -351,6 +372,9 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX claims_content_hash ON claims (content_hash);
     CREATE INDEX fetches_fetched_at ON fetches (fetched_at);
     CREATE INDEX articles_recorded_at ON articles (recorded_at);
+    CREATE INDEX url_keys_article ON url_keys (article_id);
+    CREATE INDEX content_hashes_article ON content_hashes (article_id);
+    CREATE INDEX fetches_article ON fetches (article_id);
     """,
 }
 
@@ -372,6 +396,7 @@ class SqliteStateStore:
         readonly: bool = False,
         busy_timeout: float = 30.0,
         claim_ttl: float = 600.0,
+        wal_size_limit: int = 64 * 1024 * 1024,
     ) -> None:
         self.path = Path(path)
         self.location = str(self.path)
@@ -390,8 +415,13 @@ class SqliteStateStore:
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             if not readonly:
+                if self._conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+                    # A new file: freed pages can be given back (incremental_vacuum) without a full VACUUM.
+                    # Only possible before the first table; older files keep what they have (see vacuum()).
+                    self._conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 self._conn.execute("PRAGMA journal_mode = WAL")
                 self._conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL
+                self._conn.execute(f"PRAGMA journal_size_limit = {int(wal_size_limit)}")
                 self._migrate()
             else:
                 self._check_version(self._conn.execute("PRAGMA user_version").fetchone()[0])
@@ -535,8 +565,25 @@ class SqliteStateStore:
                 self._replace_buckets(conn, ref.article_id, buckets)
             conn.execute("DELETE FROM claims WHERE article_id = ?", (ref.article_id,))  # recorded: no longer in flight
 
-    def iter_signatures(self) -> Iterable[tuple[str, bytes]]:
-        return [(row[0], bytes(row[1])) for row in self._query("SELECT article_id, signature FROM signatures")]
+    def iter_signatures(self, page: int = MAINTENANCE_BATCH) -> Iterator[tuple[str, bytes]]:
+        """Every signature, read a page at a time (keyset pagination): never all of them in memory."""
+        after = ""
+        while True:
+            rows = self._query(
+                "SELECT article_id, signature FROM signatures WHERE article_id > ? ORDER BY article_id LIMIT ?",
+                (after, page),
+            )
+            for article_id, signature in rows:
+                yield article_id, bytes(signature)
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
+    def replace_buckets_many(self, items: Sequence[tuple[str, Sequence[Bucket]]]) -> None:
+        """Re-band many articles in one short transaction (a batch of :meth:`replace_buckets`)."""
+        with self._write() as conn:
+            for article_id, buckets in items:
+                self._replace_buckets(conn, article_id, buckets)
 
     # -- claims: one admission per article across the processes sharing this file --
 
@@ -662,13 +709,119 @@ class SqliteStateStore:
             conn.execute("DELETE FROM lsh_buckets")
             conn.execute("DELETE FROM signatures")
 
-    def prune_signatures(self, before: str) -> int:
-        with self._write() as conn:
-            conn.execute(
-                "DELETE FROM lsh_buckets WHERE article_id IN (SELECT article_id FROM signatures WHERE recorded_at < ?)",
-                (before,),
-            )
-            return conn.execute("DELETE FROM signatures WHERE recorded_at < ?", (before,)).rowcount
+    def prune_signatures(self, before: str, *, batch: int = MAINTENANCE_BATCH, deadline: float | None = None) -> int:
+        """Drop signatures recorded before ``before`` and their buckets, ``batch`` per transaction (a large
+        prune in one transaction held the write lock for minutes); stops at ``deadline`` (monotonic)."""
+        total = 0
+        while deadline is None or time.monotonic() < deadline:
+            with self._write() as conn:
+                ids = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT article_id FROM signatures WHERE recorded_at < ? LIMIT ?", (before, batch)
+                    )
+                ]
+                for chunk in _chunks(ids, 500):
+                    marks = ", ".join("?" * len(chunk))
+                    conn.execute(f"DELETE FROM lsh_buckets WHERE article_id IN ({marks})", chunk)
+                    conn.execute(f"DELETE FROM signatures WHERE article_id IN ({marks})", chunk)
+            total += len(ids)
+            if len(ids) < batch:
+                break
+        return total
+
+    # -- retention and size (months of crawling) --
+
+    def prune_fetches(self, before: str, *, batch: int = MAINTENANCE_BATCH, deadline: float | None = None) -> int:
+        """Forget fetch records older than ``before``, ``batch`` per transaction. Such a URL, if still
+        listed, is fetched once more and then recognised by the article index (a url duplicate)."""
+        total = 0
+        while deadline is None or time.monotonic() < deadline:
+            with self._write() as conn:
+                deleted = conn.execute(
+                    "DELETE FROM fetches WHERE url_key IN (SELECT url_key FROM fetches WHERE fetched_at < ? LIMIT ?)",
+                    (before, batch),
+                ).rowcount
+            total += deleted
+            if deleted < batch:
+                break
+        return total
+
+    def prune_articles(self, before: str, *, batch: int = MAINTENANCE_BATCH, deadline: float | None = None) -> int:
+        """Forget articles recorded before ``before`` whose URL was not fetched since (with their URL keys,
+        content hashes, signatures and buckets), ``batch`` per transaction. An article whose URL is still
+        listed somewhere is fetched again within the fetch retention, which keeps it here."""
+        total = 0
+        after = ""
+        while deadline is None or time.monotonic() < deadline:
+            with self._write() as conn:
+                rows = conn.execute(
+                    "SELECT a.article_id FROM articles a WHERE a.recorded_at < ? AND a.article_id > ? "
+                    "AND NOT EXISTS (SELECT 1 FROM fetches f WHERE f.url_key = a.url_key AND f.fetched_at >= ?) "
+                    "AND NOT EXISTS (SELECT 1 FROM fetches f WHERE f.article_id = a.article_id AND f.fetched_at >= ?) "
+                    "ORDER BY a.article_id LIMIT ?",
+                    (before, after, before, before, batch),
+                ).fetchall()
+                ids = [row[0] for row in rows]
+                for chunk in _chunks(ids, 500):
+                    marks = ", ".join("?" * len(chunk))
+                    for table in ("url_keys", "content_hashes", "lsh_buckets", "signatures", "articles"):
+                        conn.execute(f"DELETE FROM {table} WHERE article_id IN ({marks})", chunk)
+            total += len(ids)
+            if len(ids) < batch:
+                break
+            after = ids[-1]
+        return total
+
+    def reclaim(self, *, pages: int = 4096, deadline: float | None = None) -> int:
+        """Give freed pages back to the file system (incremental vacuum, ``pages`` per transaction) and
+        truncate the WAL; returns the pages given back. Does nothing to the size of a file made before
+        auto_vacuum was set (its pages are reused, the file just stops growing): see :func:`vacuum`."""
+        freed = 0
+        with self._lock:
+            if self._conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+                while deadline is None or time.monotonic() < deadline:
+                    before = self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+                    if before == 0:
+                        break
+                    with self._write() as conn:
+                        conn.execute(f"PRAGMA incremental_vacuum({int(pages)})").fetchall()
+                    freed += before - self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+            self.checkpoint()
+        return freed
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """Copy the WAL into the database and truncate it (best effort: busy readers make it partial).
+        Returns SQLite's (busy, WAL pages, pages checkpointed)."""
+        with self._lock:
+            row = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def maintain(self, settings: StateSettings, now: datetime | None = None) -> dict[str, int]:
+        """Retention and size, as a crawl's start runs it: prune fetches and articles past their retention,
+        give the space back, checkpoint the WAL; in short transactions, within ``maintenance_seconds``
+        (what is left is done by the next start). Returns what was done, for the log."""
+        now = now or datetime.now(UTC)
+        deadline = time.monotonic() + settings.maintenance_seconds
+        with self._lock:
+            self._conn.execute(f"PRAGMA journal_size_limit = {int(settings.wal_size_limit_mb * 1024 * 1024)}")
+        done = {"fetches": 0, "articles": 0, "pages_freed": 0}
+        if settings.fetch_retention_days is not None:
+            cutoff = utc_iso(now - timedelta(days=settings.fetch_retention_days))
+            done["fetches"] = self.prune_fetches(cutoff, deadline=deadline)
+        if settings.article_retention_days is not None:
+            cutoff = utc_iso(now - timedelta(days=settings.article_retention_days))
+            done["articles"] = self.prune_articles(cutoff, deadline=deadline)
+        done["pages_freed"] = self.reclaim(deadline=deadline)
+        return done
+
+    def file_sizes(self) -> dict[str, int]:
+        """Bytes on disk of the database and its WAL (diagnostics and tests)."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        return {
+            "database": self.path.stat().st_size if self.path.exists() else 0,
+            "wal": wal.stat().st_size if wal.exists() else 0,
+        }
 
     # -- run log --
 
@@ -757,6 +910,28 @@ def reap_stale_runs(store: StateStore, limit: int = 1000) -> list[RunRecord]:
     return marked
 
 
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def vacuum(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """Rewrite a state file made before incremental vacuum existed so that it has it (and is compacted):
+    ``python -m crawler.state vacuum PATH``. Run it with no crawl running: VACUUM holds the file for
+    its whole duration (seconds per 100 MB). Returns the file size before and after."""
+    file = Path(path)
+    before = file.stat().st_size
+    conn = sqlite3.connect(file, timeout=30.0)
+    try:
+        conn.isolation_level = None
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return before, file.stat().st_size
+
+
 def _split_sql(script: str) -> list[str]:
     """Statements of a migration script (they contain no ';' inside), run one by one inside the
     transaction: sqlite3's executescript would COMMIT first and break the all-or-nothing migration."""
@@ -778,4 +953,22 @@ __all__ = [
     "open_state_store",
     "reap_stale_runs",
     "stale_run",
+    "vacuum",
 ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m crawler.state vacuum PATH``: see :func:`vacuum`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m crawler.state", description="state file maintenance")
+    parser.add_argument("command", choices=["vacuum"])
+    parser.add_argument("path")
+    args = parser.parse_args(argv)
+    before, after = vacuum(args.path)
+    print(f"{args.path}: {before} -> {after} bytes; incremental vacuum on")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,26 +10,30 @@ from __future__ import annotations
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from factories import fetch_state
 from http_server import start_server_subprocess, stop_server
 from test_state_redis import ORIGINAL, OTHER, SYNDICATED, make
 
 from cleaners.article import Article
 from cleaners.dedup import Duplicate, DuplicateKind
 from crawler.liveness import ProcessId, process_start_token, this_host
-from crawler.state import SqliteStateStore, utc_iso
+from crawler.state import MAINTENANCE_BATCH, SqliteStateStore, StateSettings, utc_iso, vacuum
 from crawler.state_redis import SharedDedupIndex, dedup_index_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -634,3 +638,158 @@ def test_a_disk_that_fills_up_during_the_crawl_ends_it(tmp_path: Path) -> None:
         stop_server(proc)
     assert crawl.returncode in (1, 74), stderr[-3000:]
     assert "disk full:" in stderr
+
+
+# --- cases 22-24: months of state: retention, space given back, WAL limit, short transactions ----------
+
+OLD, RECENT = "2024-01-01T00:00:00Z", "2026-11-30T00:00:00Z"
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def synthetic_state(path: Path, old: int, recent: int) -> SqliteStateStore:
+    """A state as months of crawling leave it: ``old`` articles written two years ago (the first 100 of
+    them with a recent fetch of their URL: still listed), ``recent`` from last week; each with its URL
+    key, content hash, signature, 8 LSH buckets and a fetch record. Built in bulk (the maintenance is
+    under test, not the writing)."""
+    store = SqliteStateStore(path)
+    add_rows(store, 0, old, OLD, still_listed=100)
+    add_rows(store, old, recent, RECENT)
+    return store
+
+
+def add_rows(store: SqliteStateStore, first: int, count: int, when: str, *, still_listed: int = 0) -> None:
+    rng = random.Random(first)
+    articles, url_keys, hashes, sigs, buckets, fetches = [], [], [], [], [], []
+    for n in range(first, first + count):
+        article_id, url_key, digest = f"a{n:07d}", f"https://example.com/{n}", f"{n:064x}"
+        articles.append((article_id, digest, 1, url_key, "demo", when))
+        url_keys.append((url_key, article_id))
+        hashes.append((digest, article_id))
+        sigs.append((article_id, rng.randbytes(512), when))
+        buckets += [(band, rng.getrandbits(63), article_id) for band in range(8)]
+        fetched = RECENT if n - first < still_listed else when
+        fetches.append((url_key, url_key, "written", fetched, "demo", article_id))
+    with store._write() as conn:
+        conn.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)", articles)
+        conn.executemany("INSERT INTO url_keys VALUES (?, ?)", url_keys)
+        conn.executemany("INSERT INTO content_hashes VALUES (?, ?)", hashes)
+        conn.executemany("INSERT INTO signatures VALUES (?, ?, ?)", sigs)
+        conn.executemany("INSERT INTO lsh_buckets VALUES (?, ?, ?)", buckets)
+        conn.executemany(
+            "INSERT INTO fetches (url_key, url, outcome, fetched_at, site, article_id) VALUES (?, ?, ?, ?, ?, ?)",
+            fetches,
+        )
+
+
+class Transactions:
+    """Counts the write transactions a store's connection commits (sqlite3's statement trace)."""
+
+    def __init__(self, store: SqliteStateStore) -> None:
+        self.commits = 0
+        store._conn.set_trace_callback(self._trace)
+
+    def _trace(self, statement: str) -> None:
+        if statement.strip().upper() == "COMMIT":
+            self.commits += 1
+
+
+def test_retention_forgets_old_fetches_and_articles_in_short_transactions(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    with synthetic_state(path, old=6000, recent=1000) as store:
+        transactions = Transactions(store)
+        settings = StateSettings(fetch_retention_days=90, article_retention_days=365, wal_size_limit_mb=1)
+        done = store.maintain(settings, now=NOW)
+        assert done["fetches"] == 5900 and done["articles"] == 5900  # the 100 still listed are kept
+        counts = store.counts()
+        assert counts["articles"] == counts["url_keys"] == counts["content_hashes"] == counts["signatures"] == 1100
+        assert counts["lsh_buckets"] == 1100 * 8 and counts["fetches"] == 1100
+        assert store.get_article("a0000050") is not None and store.get_article("a0000500") is None
+        # Batches of MAINTENANCE_BATCH rows: never one transaction holding the lock for the whole prune.
+        assert transactions.commits >= 2 * (5900 // MAINTENANCE_BATCH)
+
+
+def test_a_second_process_writes_while_a_large_prune_runs(tmp_path: Path) -> None:
+    """Case 24: a prune in one transaction locked a second process out past its busy timeout."""
+    path = tmp_path / "state.sqlite3"
+    with synthetic_state(path, old=8000, recent=0) as store:
+        errors: list[BaseException] = []
+
+        def prune() -> None:
+            try:
+                store.prune_articles("2025-01-01T00:00:00Z", batch=200)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        worker = threading.Thread(target=prune)
+        with SqliteStateStore(path, busy_timeout=2.0) as other:
+            worker.start()
+            written = 0
+            while worker.is_alive() or written < 20:
+                other.put_fetch(fetch_state(f"https://other.example/{written}"))  # raises if locked out
+                written += 1
+            worker.join()
+        assert not errors, errors
+        assert store.counts()["articles"] == 100 and store.counts()["fetches"] == 8000 + written  # 100 still listed
+
+
+def test_the_file_stops_growing_and_the_wal_stays_under_its_limit(tmp_path: Path) -> None:
+    """Case 22: nothing was ever deleted, no VACUUM, and the WAL stayed at its largest."""
+    path = tmp_path / "state.sqlite3"
+    with synthetic_state(path, old=6000, recent=500) as store:
+        assert store._query("PRAGMA auto_vacuum")[0][0] == 2  # a new file: incremental vacuum is on
+        assert store.file_sizes()["wal"] > 1024 * 1024  # the bulk write went through the WAL
+        store.checkpoint()
+        full = store.file_sizes()["database"]
+        store.maintain(StateSettings(wal_size_limit_mb=1), now=NOW)
+        first = store.file_sizes()
+        assert store._query("PRAGMA freelist_count")[0][0] == 0  # the freed pages went back to the disk
+        assert first["database"] < full / 2, (full, first)
+        assert first["wal"] <= 1024 * 1024, first
+        # Another period of the same crawling, then its retention: the file ends where it was.
+        add_rows(store, 100_000, 6000, OLD)
+        store.maintain(StateSettings(wal_size_limit_mb=1), now=NOW)
+        second = store.file_sizes()
+        assert second["database"] <= first["database"] * 1.1, (first, second)
+        assert second["wal"] <= 1024 * 1024, second
+
+
+def test_an_old_state_file_can_be_given_incremental_vacuum(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")  # auto_vacuum is fixed once the first table exists: NONE here
+    conn.close()
+    with SqliteStateStore(path) as store:
+        assert store._query("PRAGMA auto_vacuum")[0][0] == 0
+    vacuum(path)
+    with SqliteStateStore(path) as store:
+        assert store._query("PRAGMA auto_vacuum")[0][0] == 2
+
+
+def test_a_threshold_change_rebands_in_batches(tmp_path: Path) -> None:
+    """Case 23: re-banding 300k signatures took one transaction each (311 s, +228 MB before the first fetch)."""
+    from cleaners.dedup import PARAMS_META_KEY, DedupIndex, DedupSettings, NearDuplicateParams
+
+    path = tmp_path / "state.sqlite3"
+    store = SqliteStateStore(path)
+    try:
+        index = DedupIndex(store, DedupSettings(near_duplicate_threshold=0.7))
+        story = make("https://harbour.example/ferry", ORIGINAL)
+        index.record(index.admit(story))
+        old_params = store.get_meta(PARAMS_META_KEY)
+        rng = random.Random(23)
+        with store._write() as conn:
+            conn.executemany(
+                "INSERT INTO signatures VALUES (?, ?, ?)",
+                [(f"s{n:06d}", rng.randbytes(128 * 4), RECENT) for n in range(5000)],
+            )
+        assert isinstance(store.iter_signatures(), Iterator)  # paged, not a list of all of them
+        transactions = Transactions(store)
+        rebanded = DedupIndex(store, DedupSettings(near_duplicate_threshold=0.5))
+        assert store.get_meta(PARAMS_META_KEY) != old_params
+        assert 3 <= transactions.commits <= 10, transactions.commits  # 5001 signatures, 2000 per transaction
+        bands = NearDuplicateParams.from_settings(DedupSettings(near_duplicate_threshold=0.5)).bands
+        assert store.counts()["lsh_buckets"] == 5001 * bands
+        copy = rebanded.admit(make("https://ledger.example/story", SYNDICATED))
+        assert isinstance(copy, Duplicate) and copy.original_id == story.id  # found through the new bands
+    finally:
+        store.close()
