@@ -115,6 +115,12 @@ class SharedState:
             if self.users > 0:
                 return
             self._shared.pop(self.location, None)
+        release_claims = getattr(self.store, "release_claims", None)
+        if release_claims is not None and not getattr(self.store, "readonly", False):
+            try:
+                release_claims()  # articles still in flight are nobody's now: another process may take them
+            except Exception as exc:  # closing must go on (a full disk, say): dead claims expire anyway
+                logger.warning("%s: could not release this process's claims: %s", self.location, exc)
         self.store.close()
 
 

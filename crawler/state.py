@@ -643,6 +643,11 @@ class SqliteStateStore:
                 > 0
             )
 
+    def release_claims(self) -> int:
+        """Give up every claim this process still holds (its crawl closes with articles in flight)."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM claims WHERE owner = ?", (str(self.owner),)).rowcount
+
     def _live_claims(self, conn: sqlite3.Connection, now: float) -> list[tuple[str, str, bytes | None]]:
         """Other processes' live claims (id, content hash, signature); dead ones are deleted on the way."""
         live, dead = [], []

@@ -793,3 +793,14 @@ def test_a_threshold_change_rebands_in_batches(tmp_path: Path) -> None:
         assert isinstance(copy, Duplicate) and copy.original_id == story.id  # found through the new bands
     finally:
         store.close()
+
+
+def test_closing_the_shared_state_gives_up_its_claims(tmp_path: Path) -> None:
+    from crawler.recurring import SharedState
+
+    location = str(tmp_path / "state.sqlite3")
+    shared = SharedState.acquire(location)
+    assert isinstance(shared.index.admit(make("https://harbour.example/ferry", ORIGINAL)), Article)
+    shared.release()  # the crawl closed with the article in flight (never written)
+    with SqliteStateStore(location) as store:
+        assert store._query("SELECT COUNT(*) FROM claims")[0][0] == 0
