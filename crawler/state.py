@@ -581,9 +581,14 @@ class SqliteStateStore:
 
     def replace_buckets_many(self, items: Sequence[tuple[str, Sequence[Bucket]]]) -> None:
         """Re-band many articles in one short transaction (a batch of :meth:`replace_buckets`)."""
+        ids = [article_id for article_id, _ in items]
         with self._write() as conn:
-            for article_id, buckets in items:
-                self._replace_buckets(conn, article_id, buckets)
+            for chunk in _chunks(ids, 500):
+                conn.execute(f"DELETE FROM lsh_buckets WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk)
+            conn.executemany(
+                "INSERT OR IGNORE INTO lsh_buckets (band, bucket, article_id) VALUES (?, ?, ?)",
+                sorted((band, bucket, article_id) for article_id, buckets in items for band, bucket in buckets),
+            )
 
     # -- claims: one admission per article across the processes sharing this file --
 
@@ -789,9 +794,13 @@ class SqliteStateStore:
                     before = self._conn.execute("PRAGMA freelist_count").fetchone()[0]
                     if before == 0:
                         break
-                    with self._write() as conn:
-                        conn.execute(f"PRAGMA incremental_vacuum({int(pages)})").fetchall()
-                    freed += before - self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+                    # executescript steps the pragma to the end (one execute() frees one page), in its own
+                    # short write transaction (autocommit) of at most ``pages`` pages.
+                    self._conn.executescript(f"PRAGMA incremental_vacuum({int(pages)});")
+                    after = self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+                    freed += before - after
+                    if after >= before:
+                        break
             self.checkpoint()
         return freed
 
