@@ -10,8 +10,6 @@ faults were survived with nothing lost or written twice, and how many state-over
     python -m bench.reliability_crawl --list    # the cases and their tests
 """
 
-# ruff: noqa: E501  (a table of cases: one case, one line)
-
 from __future__ import annotations
 
 import argparse

@@ -623,6 +623,10 @@ class DedupIndex:
         cutoff = (now or self._clock()) - timedelta(days=days)
         return self.store.prune_signatures(cutoff.astimezone(UTC).isoformat().replace("+00:00", "Z"))
 
+    def holds(self, article_id: str) -> bool:
+        """True while this index holds the article in flight (admitted here, not yet recorded)."""
+        return article_id in self._pending
+
     @property
     def in_flight(self) -> int:
         return len(self._pending)

@@ -731,6 +731,8 @@ class FetchStateRecorder:
         simply fetched again by a later round (then a plain duplicate, or the article itself)."""
         if self._shared is None or not original_id or not self._shared.index.shares_claims:
             return False
+        if self._shared.index.holds(original_id):
+            return False  # in flight here: recorded by this process a moment later (or lost with it)
         return self._shared.store.get_article(original_id) is None
 
     def _put(
