@@ -804,3 +804,22 @@ def test_closing_the_shared_state_gives_up_its_claims(tmp_path: Path) -> None:
     shared.release()  # the crawl closed with the article in flight (never written)
     with SqliteStateStore(location) as store:
         assert store._query("SELECT COUNT(*) FROM claims")[0][0] == 0
+
+
+def test_a_sitemap_is_read_one_entry_at_a_time_and_a_broken_one_says_so() -> None:
+    """Case 14's memory (the whole tree and every entry at once) and case 15's broken sitemaps."""
+    from crawler.discovery import SitemapStream
+
+    urls = "".join(f"<url><loc>/a/{n}.html</loc></url>" for n in range(20_000))  # ~700 KB
+    stream = SitemapStream(f"<urlset>{urls}</urlset>".encode(), "https://example.com/sitemap.xml")
+    held = []
+    for entry in stream:
+        held.append(len(stream._root))  # elements in the tree while this entry is handled
+        assert entry.url.startswith("https://example.com/a/")
+    assert len(held) == 20_000 and stream.problem is None
+    assert max(held) < 2000, max(held)  # what the parser read ahead, not the whole sitemap
+    cut = SitemapStream(f"<urlset>{urls[:5000]}".encode(), "https://example.com/sitemap.xml")
+    read = list(cut)
+    assert 0 < len(read) < 200 and cut.problem and "broken XML" in cut.problem
+    sloppy = SitemapStream(b"<urlset><url><loc>/a/1.html?x=1&y=2</loc></url></urlset>", "https://example.com/s.xml")
+    assert len(list(sloppy)) == 1 and sloppy.problem is None  # a bare & loses nothing: not broken

@@ -39,12 +39,12 @@ from cleaners.urls import normalize_url
 from crawler.discovery import (
     DiscoveryError,
     Entry,
+    SitemapStream,
     UrlPattern,
     UrlRules,
     compile_patterns,
     is_too_old,
     parse_feed,
-    parse_sitemap,
     resolve_links,
     sitemaps_in_robots,
 )
@@ -238,28 +238,35 @@ class NewsSpider(scrapy.Spider):
             yield from self._entry_request(entry, "feed", f"feed:{response.url}")
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Entries one at a time (crawler.discovery.SitemapStream): a sitemap of 800,000 URLs is never held
+        whole, and past PRESSWASH_MAX_SITEMAP_URLS its entries are only counted. The sitemap's own outcome
+        is reported once it has been read: ``ok``, or ``failed/broken_xml`` (what came before the break is
+        still followed)."""
         try:
-            sitemap = parse_sitemap(response.body, response.url)
+            stream = SitemapStream(response.body, response.url)
         except DiscoveryError as exc:
-            if exc.partial is None:
-                self._outcome(response.request, "sitemap", "failed", "unreadable", str(exc), response.status)
-                return
-            self._outcome(response.request, "sitemap", "failed", "broken_xml", str(exc), response.status)
-            sitemap = exc.partial
-        else:
-            self._outcome(response.request, "sitemap", "ok", status=response.status)
-        source = f"sitemap:{response.url}"
-        if sitemap.kind == "urlset":
-            for entry in sitemap.entries:
-                yield from self._entry_request(entry, "sitemap", source)
+            self._outcome(response.request, "sitemap", "failed", "unreadable", str(exc), response.status)
             return
-        for entry in sitemap.entries:
-            if not self.rules.sitemap_wanted(entry.url, self._sitemap_follow):
-                self._count("presswash/entries/sitemap_index/not_followed")
-            elif is_too_old(entry, self._now, self.site.max_age_days):
-                self._count("presswash/entries/sitemap_index/too_old")
+        source = f"sitemap:{response.url}"
+        finished = False
+        try:
+            for entry in stream:
+                if stream.kind == "urlset":
+                    yield from self._entry_request(entry, "sitemap", source)
+                elif not self.rules.sitemap_wanted(entry.url, self._sitemap_follow):
+                    self._count("presswash/entries/sitemap_index/not_followed")
+                elif is_too_old(entry, self._now, self.site.max_age_days):
+                    self._count("presswash/entries/sitemap_index/too_old")
+                else:
+                    yield from self._discovery_request(entry.url, "sitemap", self.parse_sitemap, source)
+            finished = True
+        finally:
+            if stream.problem:
+                detail = f"sitemap: {stream.problem}"
+                self._outcome(response.request, "sitemap", "failed", "broken_xml", detail, response.status)
             else:
-                yield from self._discovery_request(entry.url, "sitemap", self.parse_sitemap, source)
+                detail = None if finished else "not read to the end: the crawl stopped"
+                self._outcome(response.request, "sitemap", "ok", detail=detail, status=response.status)
 
     def parse_page(self, response: Response) -> Iterator[Request]:
         request = response.request
