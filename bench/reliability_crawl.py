@@ -70,7 +70,10 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "input",
         "14",
         "huge sitemap: at most PRESSWASH_MAX_SITEMAP_URLS queued per run, the rest deferred",
-        [F + "test_a_huge_sitemap_queues_at_most_the_cap_per_run_and_defers_the_rest", F + "test_a_sitemap_is_read_one_entry_at_a_time_and_a_broken_one_says_so"],
+        [
+            F + "test_a_huge_sitemap_queues_at_most_the_cap_per_run_and_defers_the_rest",
+            F + "test_a_sitemap_is_read_one_entry_at_a_time_and_a_broken_one_says_so",
+        ],
     ),
     (
         "input",

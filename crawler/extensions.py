@@ -525,13 +525,14 @@ class DiskGuard:
             return
         self.reason = why
         logger.error("disk full: %s; stopping the crawl (finish reason %s)", why, DISK_FULL)
-        self._arm_watchdog("disk full")
         if self.crawler is not None and self.crawler.engine is not None:
             from twisted.internet import reactor
 
-            reactor.callLater(0, self._close)
+            # The error may be logged from any thread (a pool's management thread, say): act in the reactor.
+            reactor.callFromThread(self._close)
 
     def _close(self) -> None:
+        self._arm_watchdog("disk full")
         engine = self.crawler.engine if self.crawler is not None else None
         if engine is None or engine.spider is None:
             return
