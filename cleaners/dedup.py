@@ -67,6 +67,8 @@ _SHINGLE_HASH = "crc32-token-poly64"
 _LEGACY_SHINGLE_HASH = "sha1"
 # Odd 64-bit multiplier of the polynomial that combines a shingle's token hashes (the golden ratio's).
 _POLY = np.uint64(0x9E3779B97F4A7C15)
+#: Signatures re-banded per store transaction when the threshold changes.
+_REBAND_BATCH = 2000
 
 
 class DedupSettings(BaseModel):
@@ -429,6 +431,10 @@ class DedupIndex:
     ``index.release(article)``.
     """
 
+    #: True when admissions also hold against other processes sharing the store (claims), so a duplicate
+    #: of an article in flight elsewhere is not final until that article is recorded.
+    shares_claims: bool = False
+
     def __init__(
         self,
         store: DedupStore,
@@ -454,11 +460,19 @@ class DedupIndex:
         if stored == params:
             return
         if stored is not None and stored.same_signatures(params):
+            # Re-band in batches: one transaction per signature took 311 s for 300k, one for all would
+            # hold the store's write lock as long. A store without batches gets one call per signature.
+            # The new parameters are stored only at the end, so a run killed half-way starts over.
             hasher = MinHasher(params)
+            many = getattr(self.store, "replace_buckets_many", None)
             count = 0
+            batch: list[tuple[str, list[Bucket]]] = []
             for article_id, signature in self.store.iter_signatures():
-                self.store.replace_buckets(article_id, hasher.buckets(signature))
+                batch.append((article_id, hasher.buckets(signature)))
                 count += 1
+                if len(batch) >= _REBAND_BATCH:
+                    self._reband(batch, many)
+            self._reband(batch, many)
             logger.info("near-duplicate threshold changed: re-banded %d signatures", count)
         elif stored is not None:
             logger.warning(
@@ -467,6 +481,14 @@ class DedupIndex:
             )
             self.store.clear_near_duplicates()
         self.store.set_meta(PARAMS_META_KEY, params.to_json())
+
+    def _reband(self, batch: list[tuple[str, list[Bucket]]], many: Callable[..., None] | None) -> None:
+        if many is not None:
+            many(batch)
+        else:
+            for article_id, buckets in batch:
+                self.store.replace_buckets(article_id, buckets)
+        batch.clear()
 
     # -- checks --
 
@@ -600,6 +622,10 @@ class DedupIndex:
             return 0
         cutoff = (now or self._clock()) - timedelta(days=days)
         return self.store.prune_signatures(cutoff.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+
+    def holds(self, article_id: str) -> bool:
+        """True while this index holds the article in flight (admitted here, not yet recorded)."""
+        return article_id in self._pending
 
     @property
     def in_flight(self) -> int:

@@ -10,7 +10,9 @@
 - :class:`ArchiveMiddleware` (a spider middleware): every article page handed to the pipelines is also
   written to the raw WARC archive, before cleaning, so rejected pages are kept too.
 - :class:`RobotsTxtMiddleware`: Scrapy 2.19's, with requests that wait for a host's robots.txt while it
-  is being fetched checked against it too (Scrapy lets all but the first of them through).
+  is being fetched checked against it too (Scrapy lets all but the first of them through), and a
+  robots.txt over the download cap read up to 500 KiB and obeyed (RFC 9309) instead of ignored.
+- :class:`OffsiteMiddleware`: Scrapy's, with the redirects it filters reported to the run's accounting.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware as ScrapyOffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
@@ -42,7 +45,7 @@ from crawler.archive import (
     prune_archive,
     repair_torn_tail,
 )
-from crawler.extensions import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META
+from crawler.extensions import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META, url_outcome
 from crawler.items import PageItem
 from crawler.recurring import SharedState, dedup_settings
 from crawler.state import conditional_headers
@@ -58,6 +61,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DELAY_META = "presswash_retry_delay"
+#: What RFC 9309 says a crawler must read of a robots.txt at least (its own limit: 500 kibibytes).
+ROBOTS_MAX_BYTES = 500 * 1024
+#: Bytes of a robots.txt received so far (present only on robots.txt requests).
+ROBOTS_CAP_META = "presswash_robots_bytes"
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -95,7 +102,37 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
     batch (the feeds, sitemaps and start URLs; in a shared crawl, whatever a new process takes from the
     queue), so a disallowed start URL, or a queued one, was fetched. Here each waiter gets a Deferred of
     its own that the shared one passes its result to, as Scrapy did before 2.13.
+
+    And one rule of RFC 9309 (2.5): a crawler must parse at least the first 500 KiB of a robots.txt.
+    Scrapy cancels a body over DOWNLOAD_MAXSIZE and then ignores robots.txt altogether, so a 10 MB file
+    starting with ``Disallow: /a/`` let ``/a/`` be crawled. Here a robots.txt download has no size limit
+    but stops (``StopDownload(fail=False)``) after :data:`ROBOTS_MAX_BYTES`, and the rules of those bytes,
+    up to their last whole line, apply (counted ``presswash/robots/truncated``).
     """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:  # type: ignore[override]
+        if _is_robots_txt(request):
+            request.meta["download_maxsize"] = 0  # no cancel: bytes_received stops it at ROBOTS_MAX_BYTES
+            request.meta[ROBOTS_CAP_META] = 0
+        await super().process_request(request)
+
+    def bytes_received(self, data: bytes, request: Request, spider: Any = None) -> None:
+        received = request.meta.get(ROBOTS_CAP_META)
+        if received is None:
+            return
+        received += len(data)
+        request.meta[ROBOTS_CAP_META] = received
+        if received > ROBOTS_MAX_BYTES:
+            raise StopDownload(fail=False)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        await super()._parse_robots(truncate_robots(response, self.crawler.stats), netloc, request)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         parser = self._parsers.get(urlparse_cached(request).netloc)
@@ -109,6 +146,58 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
 
         parser.addCallback(relay)  # never errbacks: a failed robots.txt fires it with None
         return await maybe_deferred_to_future(waiter)
+
+
+def _is_robots_txt(request: Request) -> bool:
+    return urlparse_cached(request).path == "/robots.txt"
+
+
+def truncate_robots(response: Response, stats: Any = None) -> Response:
+    """A robots.txt body cut to its first ROBOTS_MAX_BYTES, at the last whole line (RFC 9309 2.5)."""
+    if len(response.body) <= ROBOTS_MAX_BYTES and "download_stopped" not in response.flags:
+        return response
+    head = response.body[:ROBOTS_MAX_BYTES]
+    cut = head.rfind(b"\n")
+    head = head[: cut + 1] if cut >= 0 else b""
+    logger.warning(
+        "%s: robots.txt larger than %d bytes: its first %d bytes apply (RFC 9309)",
+        response.url,
+        ROBOTS_MAX_BYTES,
+        len(head),
+    )
+    if stats is not None:
+        stats.inc_value("presswash/robots/truncated")
+    return response.replace(body=head)
+
+
+class OffsiteMiddleware(ScrapyOffsiteMiddleware):
+    """Scrapy's offsite filter (replaces it in crawler/settings.py), with its refusals accounted for.
+
+    Scrapy filters a request when it is *scheduled* (the ``request_scheduled`` signal): an IgnoreRequest
+    there drops it without an errback or a ``request_dropped`` signal. Our own requests never go offsite
+    (the spider checks the domains first), but a redirect to another domain is re-scheduled and vanished
+    that way: missing from the URL ledger and from ``read``, with the stats still saying accounted. Here
+    the same decision is reported (``url_outcome``: ``failed``/``offsite`` for a redirect, ``skipped``
+    otherwise), so RunAccounting counts it like any other outcome.
+    """
+
+    def request_scheduled(self, request: Request, spider: Any = None) -> None:
+        try:
+            super().request_scheduled(request, spider)
+        except IgnoreRequest as exc:
+            kind = request.meta.get(KIND_META)
+            if kind is not None:
+                redirected = bool(request.meta.get("redirect_urls"))
+                self.crawler.signals.send_catch_log(
+                    url_outcome,
+                    request=request,
+                    kind=kind,
+                    outcome="failed" if redirected else "skipped",
+                    reason="offsite",
+                    detail=f"redirected to {request.url}: {exc}" if redirected else str(exc),
+                    status=None,
+                )
+            raise
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

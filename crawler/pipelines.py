@@ -38,6 +38,7 @@ from crawler.cleaning_worker import init_crawl_worker
 from crawler.extensions import Rejection
 from crawler.items import PageItem
 from crawler.recurring import SharedState, dedup_settings
+from crawler.state import SqliteStateStore, StateSettings
 
 if TYPE_CHECKING:
     from typing import Self
@@ -215,9 +216,11 @@ class DedupPipeline:
         site: str = "unnamed",
         run_date: str = "undated",
         stats: Any = None,
+        state_settings: StateSettings | None = None,
     ) -> None:
         self.state_path = state_path
         self.dedup = dedup
+        self.state_settings = state_settings
         self.site_dir = Path(output_dir) / site
         self.run_file = self.site_dir / f"{run_date}.jsonl"
         self.stats = stats
@@ -237,6 +240,7 @@ class DedupPipeline:
             site=settings.get("PRESSWASH_SITE") or "unnamed",
             run_date=settings.get("PRESSWASH_RUN_DATE") or "undated",
             stats=crawler.stats,
+            state_settings=StateSettings.model_validate(dict(settings.get("PRESSWASH_STATE_SETTINGS") or {})),
         )
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
@@ -258,6 +262,17 @@ class DedupPipeline:
         pruned = shared.index.prune()
         if pruned:
             logger.info("dedup: forgot %d near-duplicate signatures older than the window", pruned)
+        if isinstance(shared.store, SqliteStateStore) and self.state_settings is not None:
+            # Retention and file size, in short transactions within state.maintenance_seconds
+            # (docs/recurring.md, "State over months").
+            done = shared.store.maintain(self.state_settings)
+            if any(done.values()):
+                logger.info(
+                    "state: forgot %d fetch records and %d articles past their retention; %d pages given back",
+                    done["fetches"],
+                    done["articles"],
+                    done["pages_freed"],
+                )
         for path in self._replay_files():
             shared.index.replay(read_jsonl(path))
 

@@ -59,6 +59,7 @@ def recurring_scrapy_settings(settings: BaseSettings, site: str) -> dict[str, An
             redis_prefix=settings.get("PRESSWASH_REDIS_PREFIX"),
         ),
         "PRESSWASH_DEDUP": recurring.dedup.model_dump(),
+        "PRESSWASH_STATE_SETTINGS": recurring.state.model_dump(),  # retention and WAL limit
         "PRESSWASH_ARCHIVE_DIR": str(resolve_under(output, archive.dir)) if archive.enabled else None,
         "PRESSWASH_ARCHIVE_RETENTION_DAYS": archive.retention_days,
         "PRESSWASH_ARCHIVE_GZIP_LEVEL": archive.gzip_level,
@@ -89,7 +90,7 @@ class SharedState:
         self.location = location
         self.store: StateStore = open_state_store(location)
         try:
-            # On Redis, admissions claim the article atomically (crawler.state_redis.SharedDedupIndex), so
+            # Admissions claim the article atomically (crawler.state_redis.SharedDedupIndex), on Redis
             # of two processes holding copies of one story exactly one writes it; elsewhere the plain index.
             self.index: DedupIndex = dedup_index_for(self.store, dedup)
         except BaseException:
@@ -114,6 +115,12 @@ class SharedState:
             if self.users > 0:
                 return
             self._shared.pop(self.location, None)
+        release_claims = getattr(self.store, "release_claims", None)
+        if release_claims is not None and not getattr(self.store, "readonly", False):
+            try:
+                release_claims()  # articles still in flight are nobody's now: another process may take them
+            except Exception as exc:  # closing must go on (a full disk, say): dead claims expire anyway
+                logger.warning("%s: could not release this process's claims: %s", self.location, exc)
         self.store.close()
 
 

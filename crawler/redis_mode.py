@@ -12,7 +12,7 @@ With ``redis_url`` set (``scale.redis_url`` in config/presswash.yaml, ``$PRESSWA
 Keys per site (``P`` is the prefix, default ``presswash``):
 
 ``P:<site>:start_urls``   zset of seed entries (JSON, scored by priority), filled by ``presswash seed``
-``P:<site>:requests``     scrapy-redis's priority queue (pickled request dicts)
+``P:<site>:requests``     scrapy-redis's priority queue (request dicts as JSON: crawler.redis_serializer)
 ``P:<site>:dupefilter``   scrapy-redis's set of request fingerprints (SHA1 hex)
 ``P:<site>:workers``      hash worker -> time until which it counts as busy (:class:`RedisCrawlCoordinator`)
 
@@ -165,7 +165,9 @@ def redis_settings(redis_url: str, prefix: str, site: str) -> dict[str, Any]:
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,  # the queue and fingerprints outlive each process: that is the point
-        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        # JSON, never pickle: a write to Redis must not run code in the crawl (crawler.redis_serializer).
+        "SCHEDULER_QUEUE_CLASS": "crawler.redis_serializer.SafePriorityQueue",
+        "SCHEDULER_SERIALIZER": "crawler.redis_serializer",
         "SCHEDULER_QUEUE_KEY": keys.requests,
         "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
         "REDIS_START_URLS_KEY": keys.start_urls,

@@ -28,7 +28,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from crawler.state import RunRecord, load_recurring_settings, open_state_store, parse_iso, state_location
+from crawler.state import (
+    RunRecord,
+    load_recurring_settings,
+    open_state_store,
+    parse_iso,
+    stale_run,
+    state_location,
+)
 
 #: Lock files the parent process already holds for this process, separated by os.pathsep.
 HELD_LOCKS_ENV = "PRESSWASH_HELD_LOCKS"
@@ -247,6 +254,24 @@ def format_runs(runs: Sequence[RunRecord]) -> str:
     return "\n".join(lines)
 
 
+def _with_stale_runs_marked(location: str, runs: list[RunRecord]) -> list[RunRecord]:
+    """Runs left "running" by a killed process shown (and, when the store is writable, recorded) as
+    interrupted (crawler.state.stale_run)."""
+    marked = {run.run_id: stale for run in runs if (stale := stale_run(run)) is not None}
+    if not marked:
+        return runs
+    try:
+        store = open_state_store(location)
+        try:
+            for stale in marked.values():
+                store.put_run(stale)
+        finally:
+            store.close()
+    except Exception as exc:  # shown all the same; recorded by the next writer (the scheduler's start)
+        print(f"presswash: could not record {len(marked)} stale run(s) as interrupted: {exc}", file=sys.stderr)
+    return [marked.get(run.run_id, run) for run in runs]
+
+
 def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `presswash runs` (crawler/cli.py adds them to its sub-command)."""
     parser.add_argument("--site", metavar="NAME", help="only this site's runs")
@@ -278,6 +303,7 @@ def runs_command(args: argparse.Namespace, stream: IO[str] | None = None) -> int
         runs = store.list_runs(args.site, max(1, args.limit))
     finally:
         store.close()
+    runs = _with_stale_runs_marked(location, runs)
     if args.json:
         for run in runs:
             out.write(json.dumps(asdict(run), ensure_ascii=False) + "\n")

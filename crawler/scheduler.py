@@ -70,6 +70,7 @@ from crawler.state import (
     load_recurring_settings,
     open_state_store,
     parse_iso,
+    reap_stale_runs,
     state_location,
     utc_iso,
 )
@@ -224,6 +225,8 @@ class Scheduler:
         if self.settings.timezone:
             options["timezone"] = self.settings.timezone
         self._scheduler = BackgroundScheduler(**options)
+        for stale in reap_stale_runs(self.store):  # runs whose process was killed with -9 (ours or not)
+            logger.warning("%s: run %s marked interrupted: %s", stale.site, stale.run_id, stale.detail)
         now = self._clock()
         for site in self.sites.values():
             trigger = self._trigger_factory(site)

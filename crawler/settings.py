@@ -49,6 +49,9 @@ PRESSWASH_RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy 2.19's lets through all but the first of the requests that wait for a host's robots.txt.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    # Scrapy's drops offsite redirects without a trace in the accounting; ours reports them.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.OffsiteMiddleware": 50,
     "crawler.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
@@ -89,6 +92,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.SiteGuard": 100,  # site lock + JOBDIR hygiene, before anything opens the JOBDIR
+    "crawler.extensions.DiskGuard": 110,  # a full disk stops the crawl with a clear error; stops end
     "crawler.extensions.RunAccounting": 500,
     "crawler.extensions.FetchStateRecorder": 510,
 }
@@ -100,6 +104,16 @@ PRESSWASH_OUTPUT_DIR = "output"
 # The run id names the stats file; a scheduler that starts the crawl may choose it (env PRESSWASH_RUN_ID).
 PRESSWASH_RUN_ID = os.environ.get("PRESSWASH_RUN_ID") or None  # None: UTC start time + pid
 PRESSWASH_URL_LEDGER = True  # one JSON line per fetched URL with its outcome (the audit trail)
+# Bounded queueing: article requests one run makes from sitemap entries at most. Past it, entries are
+# counted (presswash/entries/sitemap/deferred) and left for the next run, which skips the known ones.
+PRESSWASH_MAX_SITEMAP_URLS = 50_000
+# A full disk (crawler.extensions.DiskGuard): the crawl stops (finish reason disk_full) when the output,
+# state or JOBDIR directory has less free space than this, checked every PRESSWASH_DISK_CHECK_INTERVAL s
+# and on any disk-full error; and any stop (SIGTERM, SIGINT, disk full) ends the process within
+# PRESSWASH_CLOSE_TIMEOUT s, even when the graceful close cannot finish.
+PRESSWASH_MIN_FREE_BYTES = 50 * 1024 * 1024
+PRESSWASH_DISK_CHECK_INTERVAL = 2.0
+PRESSWASH_CLOSE_TIMEOUT = 120.0
 # Cleaning runs in a process pool so trafilatura never blocks the event loop. "inline" cleans in the
 # crawl's own thread, blocking fetches while it works (for debugging and for the benchmark's comparison).
 PRESSWASH_CLEAN_MODE = "pool"
@@ -109,6 +123,7 @@ PRESSWASH_CLEAN_WORKERS = None  # None: one per CPU core
 # presswash.yaml (at "spider" priority, so --set/-s still win); None here means "from presswash.yaml".
 PRESSWASH_STATE_PATH = None  # SQLite state file; default output/state.sqlite3 ($PRESSWASH_STATE_PATH wins)
 PRESSWASH_DEDUP = None  # the dedup: section as a dict (cleaners.dedup.DedupSettings)
+PRESSWASH_STATE_SETTINGS = None  # the state: section as a dict (retention, WAL limit; crawler.state)
 PRESSWASH_ARCHIVE_DIR = None  # raw WARC root (output/raw); None with archive.enabled: false
 PRESSWASH_ARCHIVE_RETENTION_DAYS = None
 # `presswash crawl` locks every site it crawls before starting and says so here; `scrapy crawl` does not,

@@ -28,10 +28,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,13 +40,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cleaners.config import ConfigError, load_yaml, validate
-from cleaners.dedup import ArticleRef, Bucket, DedupSettings, DedupStore
+from cleaners.dedup import ArticleRef, Bucket, DedupSettings, DedupStore, Duplicate, DuplicateKind, MinHasher
 from crawler.archive import DEFAULT_GZIP_LEVEL
+from crawler.liveness import ProcessId, is_alive, pid_alive, process_started_at, this_host
 
 DEFAULT_STATE_FILE = "state.sqlite3"
 #: Environment variable the scheduler sets for its crawl subprocesses (wins over the config file).
 STATE_ENV = "PRESSWASH_STATE_PATH"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Rows deleted or re-banded per write transaction by maintenance: milliseconds of lock each, so a second
+#: process (another crawl, the scheduler, `presswash runs`) is never locked out.
+MAINTENANCE_BATCH = 2000
 
 FetchOutcome = Literal["written", "duplicate", "rejected", "not_modified"]
 FetchDecision = Literal["new", "changed", "known"]
@@ -66,6 +71,24 @@ class StateSettings(BaseModel):
     )
     jobs_dir: str | None = Field(
         default="jobs", description="Scrapy JOBDIR root (one per site), relative to the output directory"
+    )
+    fetch_retention_days: float | None = Field(
+        default=90,
+        gt=0,
+        description="forget fetch records older than this (the URL is fetched again if still listed, then "
+        "recognised by the article index); null keeps them forever",
+    )
+    article_retention_days: float | None = Field(
+        default=365,
+        gt=0,
+        description="forget written articles (their URL keys and content hashes) recorded longer ago than "
+        "this and whose URL was not fetched since; null keeps them forever",
+    )
+    wal_size_limit_mb: float = Field(
+        default=64, ge=0, description="the WAL file is truncated to at most this after each checkpoint"
+    )
+    maintenance_seconds: float = Field(
+        default=30, gt=0, description="retention pruning at a crawl's start stops after this; the rest next time"
     )
 
 
@@ -339,6 +362,20 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX runs_started ON runs (started_at);
     CREATE TABLE schedule_marks (site TEXT PRIMARY KEY, last_fire TEXT NOT NULL) WITHOUT ROWID;
     """,
+    # Claims: articles admitted by one crawl process and not yet recorded, so another process on the
+    # same file never admits a copy meanwhile (SqliteStateStore.claim_article). Indexes for retention.
+    2: """
+    CREATE TABLE claims (
+        article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, owner TEXT NOT NULL, host TEXT NOT NULL,
+        pid INTEGER NOT NULL, signature BLOB, claimed_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX claims_content_hash ON claims (content_hash);
+    CREATE INDEX fetches_fetched_at ON fetches (fetched_at);
+    CREATE INDEX articles_recorded_at ON articles (recorded_at);
+    CREATE INDEX url_keys_article ON url_keys (article_id);
+    CREATE INDEX content_hashes_article ON content_hashes (article_id);
+    CREATE INDEX fetches_article ON fetches (article_id);
+    """,
 }
 
 _FETCH_COLUMNS = tuple(f.name for f in fields(FetchState))
@@ -352,10 +389,21 @@ class StateSchemaError(ConfigError):
 class SqliteStateStore:
     """StateStore (and cleaners.dedup.DedupStore) in one SQLite file; see the module docstring."""
 
-    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, busy_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        readonly: bool = False,
+        busy_timeout: float = 30.0,
+        claim_ttl: float = 600.0,
+        wal_size_limit: int = 64 * 1024 * 1024,
+    ) -> None:
         self.path = Path(path)
         self.location = str(self.path)
         self.readonly = readonly
+        #: A claim of a process on another host (whose pid cannot be checked) holds this long.
+        self.claim_ttl = claim_ttl
+        self.owner = ProcessId.current()
         self._lock = threading.RLock()
         if readonly:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
@@ -367,8 +415,13 @@ class SqliteStateStore:
         try:
             self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             if not readonly:
+                if self._conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+                    # A new file: freed pages can be given back (incremental_vacuum) without a full VACUUM.
+                    # Only possible before the first table; older files keep what they have (see vacuum()).
+                    self._conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 self._conn.execute("PRAGMA journal_mode = WAL")
                 self._conn.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL
+                self._conn.execute(f"PRAGMA journal_size_limit = {int(wal_size_limit)}")
                 self._migrate()
             else:
                 self._check_version(self._conn.execute("PRAGMA user_version").fetchone()[0])
@@ -510,9 +563,144 @@ class SqliteStateStore:
                     (ref.article_id, signature, ref.recorded_at),
                 )
                 self._replace_buckets(conn, ref.article_id, buckets)
+            conn.execute("DELETE FROM claims WHERE article_id = ?", (ref.article_id,))  # recorded: no longer in flight
 
-    def iter_signatures(self) -> Iterable[tuple[str, bytes]]:
-        return [(row[0], bytes(row[1])) for row in self._query("SELECT article_id, signature FROM signatures")]
+    def iter_signatures(self, page: int = MAINTENANCE_BATCH) -> Iterator[tuple[str, bytes]]:
+        """Every signature, read a page at a time (keyset pagination): never all of them in memory."""
+        after = ""
+        while True:
+            rows = self._query(
+                "SELECT article_id, signature FROM signatures WHERE article_id > ? ORDER BY article_id LIMIT ?",
+                (after, page),
+            )
+            for article_id, signature in rows:
+                yield article_id, bytes(signature)
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
+    def replace_buckets_many(self, items: Sequence[tuple[str, Sequence[Bucket]]]) -> None:
+        """Re-band many articles in one short transaction (a batch of :meth:`replace_buckets`)."""
+        ids = [article_id for article_id, _ in items]
+        with self._write() as conn:
+            for chunk in _chunks(ids, 500):
+                conn.execute(f"DELETE FROM lsh_buckets WHERE article_id IN ({', '.join('?' * len(chunk))})", chunk)
+            conn.executemany(
+                "INSERT OR IGNORE INTO lsh_buckets (band, bucket, article_id) VALUES (?, ?, ?)",
+                sorted((band, bucket, article_id) for article_id, buckets in items for band, bucket in buckets),
+            )
+
+    # -- claims: one admission per article across the processes sharing this file --
+
+    def claim_article(
+        self,
+        article_id: str,
+        content_hash: str,
+        *,
+        has_url: bool = True,
+        signature: bytes | None = None,
+        buckets: Sequence[Bucket] = (),
+        threshold: float = 1.0,
+    ) -> Duplicate | None:
+        """Check against every recorded article and every article another live process holds, and, if
+        new, claim it, in one write transaction (so of two processes with copies of one story, exactly
+        one is admitted). The same contract as crawler.state_redis.RedisStateStore.claim_article.
+
+        A claim ends when :meth:`save_article` records the article or :meth:`release_article` gives it
+        up; a claim whose owner died (same host: its pid is gone; another host: older than
+        ``claim_ttl`` seconds) is ignored and replaced.
+        """
+        url_kind = DuplicateKind.URL if has_url else DuplicateKind.CONTENT
+        now = time.time()
+        with self._write() as conn:
+            live = {row[0]: row for row in self._live_claims(conn, now)}
+            recorded = conn.execute("SELECT content_hash FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+            if recorded is not None and recorded[0] == content_hash:
+                return Duplicate(url_kind, article_id)
+            if article_id in live:
+                return Duplicate(url_kind, article_id)
+            holder = conn.execute(
+                "SELECT article_id FROM content_hashes WHERE content_hash = ?", (content_hash,)
+            ).fetchone()
+            if holder is not None and holder[0] != article_id:
+                return Duplicate(DuplicateKind.CONTENT, holder[0])
+            for other_id, other_hash, _sig in sorted(live.values()):
+                if other_hash == content_hash and other_id != article_id:
+                    return Duplicate(DuplicateKind.CONTENT, other_id)
+            if signature is not None:
+                near = self._nearest(conn, article_id, signature, buckets, threshold, live)
+                if near is not None:
+                    return near
+            conn.execute(
+                "INSERT OR REPLACE INTO claims (article_id, content_hash, owner, host, pid, signature, claimed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (article_id, content_hash, str(self.owner), self.owner.host, self.owner.pid, signature, now),
+            )
+        return None
+
+    def release_article(self, article_id: str) -> bool:
+        """Give up this process's claim on an article it did not write (no-op if not ours)."""
+        with self._write() as conn:
+            return (
+                conn.execute(
+                    "DELETE FROM claims WHERE article_id = ? AND owner = ?", (article_id, str(self.owner))
+                ).rowcount
+                > 0
+            )
+
+    def release_claims(self) -> int:
+        """Give up every claim this process still holds (its crawl closes with articles in flight)."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM claims WHERE owner = ?", (str(self.owner),)).rowcount
+
+    def _live_claims(self, conn: sqlite3.Connection, now: float) -> list[tuple[str, str, bytes | None]]:
+        """Other processes' live claims (id, content hash, signature); dead ones are deleted on the way."""
+        live, dead = [], []
+        me = str(self.owner)
+        for article_id, content_hash, owner, signature, claimed_at in conn.execute(
+            "SELECT article_id, content_hash, owner, signature, claimed_at FROM claims"
+        ):
+            if owner == me:
+                continue
+            holder = ProcessId.parse(owner)
+            alive = is_alive(holder) if holder is not None else False
+            if alive is None:  # another host: a lease
+                alive = now - claimed_at < self.claim_ttl
+            if alive:
+                live.append((article_id, content_hash, bytes(signature) if signature is not None else None))
+            else:
+                dead.append(article_id)
+        for article_id in dead:
+            conn.execute("DELETE FROM claims WHERE article_id = ?", (article_id,))
+        return live
+
+    @staticmethod
+    def _nearest(
+        conn: sqlite3.Connection,
+        article_id: str,
+        signature: bytes,
+        buckets: Sequence[Bucket],
+        threshold: float,
+        live: dict[str, tuple[str, str, bytes | None]],
+    ) -> Duplicate | None:
+        """The most similar recorded (sharing an LSH bucket) or claimed article at or over the threshold."""
+        candidates: set[str] = set()
+        for band, bucket in buckets:
+            rows = conn.execute("SELECT article_id FROM lsh_buckets WHERE band = ? AND bucket = ?", (band, bucket))
+            candidates.update(row[0] for row in rows)
+        candidates.discard(article_id)
+        scored: list[tuple[float, str]] = []
+        for other_id in sorted(candidates):
+            row = conn.execute("SELECT signature FROM signatures WHERE article_id = ?", (other_id,)).fetchone()
+            if row is not None:
+                scored.append((MinHasher.similarity(signature, bytes(row[0])), other_id))
+        for other_id, _hash, other_signature in live.values():
+            if other_signature is not None and other_id != article_id:
+                scored.append((MinHasher.similarity(signature, other_signature), other_id))
+        matches = sorted((-score, other_id) for score, other_id in scored if score >= threshold)
+        if not matches:
+            return None
+        return Duplicate(DuplicateKind.NEAR, matches[0][1], round(-matches[0][0], 4))
 
     def replace_buckets(self, article_id: str, buckets: Sequence[Bucket]) -> None:
         with self._write() as conn:
@@ -531,13 +719,123 @@ class SqliteStateStore:
             conn.execute("DELETE FROM lsh_buckets")
             conn.execute("DELETE FROM signatures")
 
-    def prune_signatures(self, before: str) -> int:
-        with self._write() as conn:
-            conn.execute(
-                "DELETE FROM lsh_buckets WHERE article_id IN (SELECT article_id FROM signatures WHERE recorded_at < ?)",
-                (before,),
-            )
-            return conn.execute("DELETE FROM signatures WHERE recorded_at < ?", (before,)).rowcount
+    def prune_signatures(self, before: str, *, batch: int = MAINTENANCE_BATCH, deadline: float | None = None) -> int:
+        """Drop signatures recorded before ``before`` and their buckets, ``batch`` per transaction (a large
+        prune in one transaction held the write lock for minutes); stops at ``deadline`` (monotonic)."""
+        total = 0
+        while deadline is None or time.monotonic() < deadline:
+            with self._write() as conn:
+                ids = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT article_id FROM signatures WHERE recorded_at < ? LIMIT ?", (before, batch)
+                    )
+                ]
+                for chunk in _chunks(ids, 500):
+                    marks = ", ".join("?" * len(chunk))
+                    conn.execute(f"DELETE FROM lsh_buckets WHERE article_id IN ({marks})", chunk)
+                    conn.execute(f"DELETE FROM signatures WHERE article_id IN ({marks})", chunk)
+            total += len(ids)
+            if len(ids) < batch:
+                break
+        return total
+
+    # -- retention and size (months of crawling) --
+
+    def prune_fetches(self, before: str, *, batch: int = MAINTENANCE_BATCH, deadline: float | None = None) -> int:
+        """Forget fetch records older than ``before``, ``batch`` per transaction. Such a URL, if still
+        listed, is fetched once more and then recognised by the article index (a url duplicate)."""
+        total = 0
+        while deadline is None or time.monotonic() < deadline:
+            with self._write() as conn:
+                deleted = conn.execute(
+                    "DELETE FROM fetches WHERE url_key IN (SELECT url_key FROM fetches WHERE fetched_at < ? LIMIT ?)",
+                    (before, batch),
+                ).rowcount
+            total += deleted
+            if deleted < batch:
+                break
+        return total
+
+    def prune_articles(self, before: str, *, batch: int = MAINTENANCE_BATCH, deadline: float | None = None) -> int:
+        """Forget articles recorded before ``before`` whose URL was not fetched since (with their URL keys,
+        content hashes, signatures and buckets), ``batch`` per transaction. An article whose URL is still
+        listed somewhere is fetched again within the fetch retention, which keeps it here."""
+        total = 0
+        after = ""
+        while deadline is None or time.monotonic() < deadline:
+            with self._write() as conn:
+                rows = conn.execute(
+                    "SELECT a.article_id FROM articles a WHERE a.recorded_at < ? AND a.article_id > ? "
+                    "AND NOT EXISTS (SELECT 1 FROM fetches f WHERE f.url_key = a.url_key AND f.fetched_at >= ?) "
+                    "AND NOT EXISTS (SELECT 1 FROM fetches f WHERE f.article_id = a.article_id AND f.fetched_at >= ?) "
+                    "ORDER BY a.article_id LIMIT ?",
+                    (before, after, before, before, batch),
+                ).fetchall()
+                ids = [row[0] for row in rows]
+                for chunk in _chunks(ids, 500):
+                    marks = ", ".join("?" * len(chunk))
+                    for table in ("url_keys", "content_hashes", "lsh_buckets", "signatures", "articles"):
+                        conn.execute(f"DELETE FROM {table} WHERE article_id IN ({marks})", chunk)
+            total += len(ids)
+            if len(ids) < batch:
+                break
+            after = ids[-1]
+        return total
+
+    def reclaim(self, *, pages: int = 4096, deadline: float | None = None) -> int:
+        """Give freed pages back to the file system (incremental vacuum, ``pages`` per transaction) and
+        truncate the WAL; returns the pages given back. Does nothing to the size of a file made before
+        auto_vacuum was set (its pages are reused, the file just stops growing): see :func:`vacuum`."""
+        freed = 0
+        with self._lock:
+            if self._conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+                while deadline is None or time.monotonic() < deadline:
+                    before = self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+                    if before == 0:
+                        break
+                    # executescript steps the pragma to the end (one execute() frees one page), in its own
+                    # short write transaction (autocommit) of at most ``pages`` pages.
+                    self._conn.executescript(f"PRAGMA incremental_vacuum({int(pages)});")
+                    after = self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+                    freed += before - after
+                    if after >= before:
+                        break
+            self.checkpoint()
+        return freed
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """Copy the WAL into the database and truncate it (best effort: busy readers make it partial).
+        Returns SQLite's (busy, WAL pages, pages checkpointed)."""
+        with self._lock:
+            row = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def maintain(self, settings: StateSettings, now: datetime | None = None) -> dict[str, int]:
+        """Retention and size, as a crawl's start runs it: prune fetches and articles past their retention,
+        give the space back, checkpoint the WAL; in short transactions, within ``maintenance_seconds``
+        (what is left is done by the next start). Returns what was done, for the log."""
+        now = now or datetime.now(UTC)
+        deadline = time.monotonic() + settings.maintenance_seconds
+        with self._lock:
+            self._conn.execute(f"PRAGMA journal_size_limit = {int(settings.wal_size_limit_mb * 1024 * 1024)}")
+        done = {"fetches": 0, "articles": 0, "pages_freed": 0}
+        if settings.fetch_retention_days is not None:
+            cutoff = utc_iso(now - timedelta(days=settings.fetch_retention_days))
+            done["fetches"] = self.prune_fetches(cutoff, deadline=deadline)
+        if settings.article_retention_days is not None:
+            cutoff = utc_iso(now - timedelta(days=settings.article_retention_days))
+            done["articles"] = self.prune_articles(cutoff, deadline=deadline)
+        done["pages_freed"] = self.reclaim(deadline=deadline)
+        return done
+
+    def file_sizes(self) -> dict[str, int]:
+        """Bytes on disk of the database and its WAL (diagnostics and tests)."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        return {
+            "database": self.path.stat().st_size if self.path.exists() else 0,
+            "wal": wal.stat().st_size if wal.exists() else 0,
+        }
 
     # -- run log --
 
@@ -582,6 +880,72 @@ class SqliteStateStore:
         return {table: self._query(f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables}
 
 
+# --- runs left "running" by a killed process ------------------------------------------------------------
+
+#: A process that started this long after its run's recorded start is another one under a reused pid.
+_PID_REUSE_SLACK_SECONDS = 5.0
+
+
+def stale_run(run: RunRecord) -> RunRecord | None:
+    """The run marked ``interrupted`` when it is recorded as running but its process is gone, else None.
+
+    A run is recorded "running" with the pid and host of its crawl process; a ``kill -9`` (of the crawl,
+    or of the scheduler that would have recorded its end) leaves it so for ever. On this host the pid is
+    asked: gone, or now a process that started after the run did (a reused pid), means nobody will record
+    the end. Runs of other hosts cannot be checked from here and are left as they are.
+    """
+    if run.status != "running" or run.pid is None or run.host != this_host():
+        return None
+    started = parse_iso(run.started_at)
+    if pid_alive(run.pid):
+        process_start = process_started_at(run.pid)
+        if started is None or process_start is None or process_start <= started.timestamp() + _PID_REUSE_SLACK_SECONDS:
+            return None
+        why = f"pid {run.pid} now belongs to another process"
+    else:
+        why = f"process {run.pid} on {run.host} is gone"
+    return replace(
+        run,
+        status="interrupted",
+        finished_at=run.finished_at or utc_iso(),
+        detail=f"{why} and nobody recorded the end of the run (killed with SIGKILL?)",
+    )
+
+
+def reap_stale_runs(store: StateStore, limit: int = 1000) -> list[RunRecord]:
+    """Mark every run of this host left "running" by a dead process as ``interrupted`` (see
+    :func:`stale_run`); returns the runs marked. Called when the scheduler starts and by ``presswash runs``."""
+    marked = []
+    for run in store.list_runs(None, limit):
+        stale = stale_run(run)
+        if stale is not None:
+            store.put_run(stale)
+            marked.append(stale)
+    return marked
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def vacuum(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """Rewrite a state file made before incremental vacuum existed so that it has it (and is compacted):
+    ``python -m crawler.state vacuum PATH``. Run it with no crawl running: VACUUM holds the file for
+    its whole duration (seconds per 100 MB). Returns the file size before and after."""
+    file = Path(path)
+    before = file.stat().st_size
+    conn = sqlite3.connect(file, timeout=30.0)
+    try:
+        conn.isolation_level = None
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return before, file.stat().st_size
+
+
 def _split_sql(script: str) -> list[str]:
     """Statements of a migration script (they contain no ';' inside), run one by one inside the
     transaction: sqlite3's executescript would COMMIT first and break the all-or-nothing migration."""
@@ -601,4 +965,24 @@ __all__ = [
     "fetch_decision",
     "load_recurring_settings",
     "open_state_store",
+    "reap_stale_runs",
+    "stale_run",
+    "vacuum",
 ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m crawler.state vacuum PATH``: see :func:`vacuum`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m crawler.state", description="state file maintenance")
+    parser.add_argument("command", choices=["vacuum"])
+    parser.add_argument("path")
+    args = parser.parse_args(argv)
+    before, after = vacuum(args.path)
+    print(f"{args.path}: {before} -> {after} bytes; incremental vacuum on")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -51,13 +51,13 @@ import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from cleaners.article import Article
 from cleaners.config import ConfigError
 from cleaners.dedup import ArticleRef, Bucket, DedupIndex, DedupSettings, DedupStore, Duplicate, DuplicateKind
-from crawler.state import FetchState, RunRecord, parse_iso
+from crawler.state import FetchState, RunRecord, SqliteStateStore, parse_iso
 
 DEFAULT_PREFIX = "presswash"
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -688,14 +688,34 @@ class RedisStateStore:
         return deleted
 
 
+class ClaimingStore(DedupStore, Protocol):
+    """A DedupStore that can claim an article for this process (Redis, and the local SQLite file)."""
+
+    def claim_article(
+        self,
+        article_id: str,
+        content_hash: str,
+        *,
+        has_url: bool = True,
+        signature: bytes | None = None,
+        buckets: Sequence[Bucket] = (),
+        threshold: float = 1.0,
+    ) -> Duplicate | None: ...
+
+    def release_article(self, article_id: str) -> bool: ...
+
+
 class SharedDedupIndex(DedupIndex):
     """A DedupIndex whose admissions hold across processes: after the local checks, the store's atomic
-    claim decides (see :meth:`RedisStateStore.claim_article`). Usage is the same: admit, write, record
-    (which ends the claim), or release."""
+    claim decides (see :meth:`RedisStateStore.claim_article`; on SQLite,
+    crawler.state.SqliteStateStore.claim_article). Usage is the same: admit, write, record (which ends
+    the claim), or release."""
+
+    shares_claims = True
 
     def __init__(
         self,
-        store: RedisStateStore,
+        store: ClaimingStore,
         settings: DedupSettings | None = None,
         *,
         clock: Callable[[], datetime] | None = None,
@@ -731,14 +751,16 @@ class SharedDedupIndex(DedupIndex):
 def dedup_index_for(
     store: DedupStore, settings: DedupSettings | None = None, *, clock: Callable[[], datetime] | None = None
 ) -> DedupIndex:
-    """The right index for a store: shared (claiming) on Redis, the plain one elsewhere."""
-    if isinstance(store, RedisStateStore):
+    """The right index for a store: shared (claiming) on Redis and on the SQLite state file (several crawl
+    processes may share either), the plain one elsewhere (an in-memory store of one process)."""
+    if isinstance(store, (RedisStateStore, SqliteStateStore)):
         return SharedDedupIndex(store, settings, clock=clock)
     return DedupIndex(store, settings, clock=clock)
 
 
 __all__ = [
     "DEFAULT_PREFIX",
+    "ClaimingStore",
     "RedisStateStore",
     "SharedDedupIndex",
     "dedup_index_for",

@@ -39,12 +39,12 @@ from cleaners.urls import normalize_url
 from crawler.discovery import (
     DiscoveryError,
     Entry,
+    SitemapStream,
     UrlPattern,
     UrlRules,
     compile_patterns,
     is_too_old,
     parse_feed,
-    parse_sitemap,
     resolve_links,
     sitemaps_in_robots,
 )
@@ -58,6 +58,7 @@ from crawler.extensions import (
     url_outcome,
 )
 from crawler.items import PageItem
+from crawler.middlewares import truncate_robots
 from crawler.recurring import SharedState, dedup_settings, recurring_scrapy_settings
 from crawler.redis_mode import (
     SEED_SOURCE,
@@ -77,6 +78,8 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 DEPTH_META = "presswash_depth"
+#: Article requests one run makes from sitemap entries at most (PRESSWASH_MAX_SITEMAP_URLS); the rest wait.
+DEFAULT_MAX_SITEMAP_URLS = 50_000
 
 # Discovery documents first (they lead to everything else), then articles, then pages to follow.
 PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, ARTICLE: 10, "page": 0}
@@ -103,6 +106,8 @@ class NewsSpider(scrapy.Spider):
         self._seen: set[str] = set()  # normalized URLs already requested (articles and pages)
         self._discovery_seen: set[str] = set()  # feeds, sitemaps, robots.txt requested by this process
         self._articles_requested = 0
+        self._sitemap_queued = 0  # article requests made from sitemap entries this run
+        self._sitemap_cap = DEFAULT_MAX_SITEMAP_URLS
         self._now = datetime.now(UTC)
         self._shared: SharedState | None = None
         self.coordinator: RedisCrawlCoordinator | None = None  # a shared crawl's seeds and idle policy
@@ -136,6 +141,7 @@ class NewsSpider(scrapy.Spider):
             domains=site.domains,
         )
         self._sitemap_follow = compile_patterns(site.sitemap_follow)
+        self._sitemap_cap = settings.getint("PRESSWASH_MAX_SITEMAP_URLS", DEFAULT_MAX_SITEMAP_URLS)
         self.allowed_domains = site.domains  # Scrapy's OffsiteMiddleware enforces it on redirects too
 
         # scale: of presswash.yaml (environment over file) under whatever the command line gave: `presswash
@@ -201,6 +207,7 @@ class NewsSpider(scrapy.Spider):
         self._seen.clear()
         self._discovery_seen.clear()
         self._articles_requested = 0
+        self._sitemap_queued = 0
         self._now = datetime.now(UTC)
         yield from self._seed_requests(entry)
 
@@ -208,6 +215,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         self._outcome(response.request, "robots", "ok", status=response.status)
+        response = truncate_robots(response, self.crawler.stats)  # RFC 9309: its first 500 KiB
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         for url in sitemaps_in_robots(text, response.url):
             if self.rules.in_domains(url):  # sitemap_follow filters an index's children, not these
@@ -219,31 +227,46 @@ class NewsSpider(scrapy.Spider):
         try:
             entries = parse_feed(response.body, response.url)
         except DiscoveryError as exc:
-            self._outcome(response.request, "feed", "failed", "unreadable", str(exc), response.status)
-            return
-        self._outcome(response.request, "feed", "ok", status=response.status)
+            # A broken feed is a failure with its reason, never "ok" with fewer (or no) entries; what was
+            # read before the break is still followed.
+            reason = "broken_xml" if exc.partial is not None else "unreadable"
+            self._outcome(response.request, "feed", "failed", reason, str(exc), response.status)
+            entries = exc.partial or []
+        else:
+            self._outcome(response.request, "feed", "ok", status=response.status)
         for entry in entries:
             yield from self._entry_request(entry, "feed", f"feed:{response.url}")
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Entries one at a time (crawler.discovery.SitemapStream): a sitemap of 800,000 URLs is never held
+        whole, and past PRESSWASH_MAX_SITEMAP_URLS its entries are only counted. The sitemap's own outcome
+        is reported once it has been read: ``ok``, or ``failed/broken_xml`` (what came before the break is
+        still followed)."""
         try:
-            sitemap = parse_sitemap(response.body, response.url)
+            stream = SitemapStream(response.body, response.url)
         except DiscoveryError as exc:
             self._outcome(response.request, "sitemap", "failed", "unreadable", str(exc), response.status)
             return
-        self._outcome(response.request, "sitemap", "ok", status=response.status)
         source = f"sitemap:{response.url}"
-        if sitemap.kind == "urlset":
-            for entry in sitemap.entries:
-                yield from self._entry_request(entry, "sitemap", source)
-            return
-        for entry in sitemap.entries:
-            if not self.rules.sitemap_wanted(entry.url, self._sitemap_follow):
-                self._count("presswash/entries/sitemap_index/not_followed")
-            elif is_too_old(entry, self._now, self.site.max_age_days):
-                self._count("presswash/entries/sitemap_index/too_old")
+        finished = False
+        try:
+            for entry in stream:
+                if stream.kind == "urlset":
+                    yield from self._entry_request(entry, "sitemap", source)
+                elif not self.rules.sitemap_wanted(entry.url, self._sitemap_follow):
+                    self._count("presswash/entries/sitemap_index/not_followed")
+                elif is_too_old(entry, self._now, self.site.max_age_days):
+                    self._count("presswash/entries/sitemap_index/too_old")
+                else:
+                    yield from self._discovery_request(entry.url, "sitemap", self.parse_sitemap, source)
+            finished = True
+        finally:
+            if stream.problem:
+                detail = f"sitemap: {stream.problem}"
+                self._outcome(response.request, "sitemap", "failed", "broken_xml", detail, response.status)
             else:
-                yield from self._discovery_request(entry.url, "sitemap", self.parse_sitemap, source)
+                detail = None if finished else "not read to the end: the crawl stopped"
+                self._outcome(response.request, "sitemap", "ok", detail=detail, status=response.status)
 
     def parse_page(self, response: Response) -> Iterator[Request]:
         request = response.request
@@ -341,8 +364,20 @@ class NewsSpider(scrapy.Spider):
         if decision == "article" and is_too_old(entry, self._now, self.site.max_age_days):
             decision = "too_old"
         self._count(f"presswash/entries/{via}/{decision}")
-        if decision == "article":
-            yield from self._article_request(entry.url, entry.hints(), source, via, lastmod=entry.lastmod)
+        if decision != "article":
+            return
+        if via == "sitemap":
+            # Bounded queueing: a sitemap (index) of 800,000 URLs must not put them all in the queue and in
+            # memory at once. Past the per-run cap an entry is counted as deferred and not requested; it is
+            # not in the state store either, so the next run takes it (after skipping the known ones).
+            if self._sitemap_queued >= self._sitemap_cap:
+                self._count("presswash/entries/sitemap/deferred")
+                return
+            for request in self._article_request(entry.url, entry.hints(), source, via, lastmod=entry.lastmod):
+                self._sitemap_queued += 1
+                yield request
+            return
+        yield from self._article_request(entry.url, entry.hints(), source, via, lastmod=entry.lastmod)
 
     def _article_request(
         self,
