@@ -488,7 +488,7 @@ def losing_pages(corpus: str, ours: Result, peers: list[Result]) -> list[tuple[s
 
 # --- floors -----------------------------------------------------------------------------------------------
 
-FLOOR_KEYS = ("precision", "recall", "f1")
+FLOOR_KEYS = ("precision", "recall", "f1", "articles_kept", "others_recognised")
 
 
 def floor3(value: float) -> float:
@@ -521,7 +521,7 @@ def update_floors(corpus: str, scores: dict[str, float], allow_lower: bool, path
     corpora = data.setdefault("corpora", {})
     old = corpora.get(corpus, {})
     new, refused = dict(old), []
-    for key in FLOOR_KEYS:
+    for key in (k for k in FLOOR_KEYS if k in scores):
         value = floor3(scores[key])
         if key in old and value < old[key] and not allow_lower:
             refused.append(f"{corpus} {key}: {value:.3f} is below the floor {old[key]:.3f} (--allow-lower)")
@@ -796,6 +796,7 @@ def main(argv: list[str] | None = None) -> int:
                     {p.id: predictions[p.id] for p in corpus.articles},
                     {p.id: predictions[p.id] for p in corpus.others},
                 )
+                results[corpus.name][-1].scores.update(page_types)  # gated like the extraction scores
                 for page in corpus.others:  # scored for page type only
                     del predictions[page.id]
 

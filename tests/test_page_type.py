@@ -9,7 +9,6 @@ kept. Without the corpora it is skipped, except under ``CI=true``, where their a
 
 from __future__ import annotations
 
-import os
 from dataclasses import FrozenInstanceError
 
 import pytest
@@ -200,61 +199,5 @@ def test_url_shape_features() -> None:
     assert home["url_short"] == 1.0
 
 
-# --- the development corpora -------------------------------------------------------------------------------------
-
-
-def _development_figures() -> dict[str, tuple[int, int]]:
-    """(recognised, total) per corpus and kind for the shipped model on the development corpora."""
-    from bench._corpus import BenchDataMissing
-    from bench._page_type_data import load_pages
-    from bench.train_page_type import figures
-
-    try:
-        pages = load_pages(verbose=False)
-    except BenchDataMissing as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the page-type corpora are missing: {exc}")
-        pytest.skip(f"page-type corpora not available, development figures not measured: {exc}")
-    scores = [
-        classify_page(
-            load_html(p.html), url=p.url, text=p.text, title=p.title, published=p.published, authors=p.authors
-        ).article_score
-        for p in pages
-    ]
-    return figures(pages, scores, load_model().threshold)
-
-
-@pytest.fixture(scope="module")
-def development_figures() -> dict[str, tuple[int, int]]:
-    return _development_figures()
-
-
-def _share(table: dict[str, tuple[int, int]], key: str) -> float:
-    ok, total = table[key]
-    return ok / total
-
-
-# What the shipped model measures on the development corpora (bench/train_page_type.py prints it): a
-# retrained model may not fall below these.
-NON_ARTICLE_FLOOR = 0.54
-
-
-@pytest.mark.slow
-def test_development_corpora_keep_their_articles_and_the_non_article_floor(development_figures) -> None:
-    report = ", ".join(f"{k} {ok}/{n}" for k, (ok, n) in development_figures.items())
-    for corpus in ("wcxb", "scrapinghub", "fundus"):
-        assert _share(development_figures, f"{corpus} article") >= 0.99, f"{corpus}: under 99% kept: {report}"
-    assert _share(development_figures, "wcxb non-article") >= NON_ARTICLE_FLOOR, report
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 target not reached: with 99% of articles kept, about 56% of WCXB non-articles are "
-    "recognised (90% are recognised only when 5-10% of articles are given up); see bench/train_page_type.py",
-)
-def test_development_corpora_meet_the_issue_targets(development_figures) -> None:
-    report = ", ".join(f"{k} {ok}/{n}" for k, (ok, n) in development_figures.items())
-    for corpus in ("wcxb", "scrapinghub", "fundus"):
-        assert _share(development_figures, f"{corpus} article") >= 0.99, f"{corpus}: under 99% kept: {report}"
-    assert _share(development_figures, "wcxb non-article") >= 0.90, f"non-articles under 90%: {report}"
+# The development corpora's figures (articles kept, other pages recognised, by presswash's whole pipeline)
+# are gated with the extraction scores in tests/test_quality_floor.py (floors in bench/floors.json).
