@@ -178,6 +178,7 @@ def test_metadata_judgements() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # the WCXB split is 1,497 pages: about a minute on a quiet 2-core machine
 @pytest.mark.parametrize("corpus_name", sorted(LOADERS))
 def test_quality_does_not_drop_below_the_floors(corpus_name: str) -> None:
     try:
