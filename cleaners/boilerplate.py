@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cleaners.article import Removal
 from cleaners.config import ConfigError, load_yaml, validate
+from cleaners.patterns import unsafe_reason
 from cleaners.text import normalize, word_count
 
 # Ordinary article sentences that no rule may match: a pattern that does is too broad to be safe.
@@ -425,6 +426,9 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
         raise ConfigError(f"{where}: invalid regular expression: {exc}") from exc
     if compiled.fullmatch(""):
         raise ConfigError(f"{where}: pattern matches the empty line")
+    unsafe = unsafe_reason(pattern)
+    if unsafe:  # a catastrophic pattern would hang every worker on a short line: refused, named
+        raise ConfigError(f"{where}: pattern {pattern!r} refused: {unsafe}")
     for probe in _PROBE_SENTENCES:
         if compiled.fullmatch(probe):
             raise ConfigError(f"{where}: pattern matches ordinary text ({probe!r}): too broad")

@@ -24,6 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 from cleaners.config import ConfigError, load_yaml, validate
+from cleaners.patterns import unsafe_reason
 from cleaners.options import PROJECT_ROOT
 
 DEFAULT_SITES_CONFIG = Path("config") / "sites.yaml"
@@ -54,6 +55,9 @@ def _check_pattern(value: str) -> str:
         re.compile(value)
     except re.error as exc:
         raise PydanticCustomError("pattern", "not a valid regular expression: {error}", {"error": str(exc)}) from None
+    unsafe = unsafe_reason(value)
+    if unsafe:  # matched in the crawl's reactor: one catastrophic pattern would stall every site
+        raise PydanticCustomError("pattern", "pattern {pattern!r} refused: {why}", {"pattern": value, "why": unsafe})
     return value
 
 
