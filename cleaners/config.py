@@ -32,12 +32,58 @@ def load_yaml(path: str | Path) -> Any:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text: {exc}") from exc
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)
+        return _load_bounded(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{path}{where}: YAML syntax error: {problem}") from exc
+
+
+# Aliases share one node, so a "billion laughs" document is small until something walks it: pydantic's
+# validation then expands it (60 s and 3 GB were measured). The expanded size is counted on the node
+# graph first (linear, shared nodes counted once per use) and a document over this is refused.
+MAX_YAML_NODES = 1_000_000
+
+
+def _load_bounded(text: str, path: Path) -> Any:
+    """Compose, check the size with every alias expanded, then construct."""
+    loader = _SAFE_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            expanded = _expanded_size(node, {}, set())
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        if expanded > MAX_YAML_NODES:
+            raise ConfigError(
+                f"{path}: YAML aliases expand to more than {MAX_YAML_NODES:,} values (an alias bomb?); refused"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], active: set[int]) -> int:
+    """Number of values ``node`` stands for once its aliases are expanded (memoized per node)."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in active:
+        raise ConfigError("a YAML alias refers to the node that contains it (a recursive document)")
+    total = 1
+    if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+        active.add(key)
+        children = node.value if isinstance(node, yaml.SequenceNode) else [v for pair in node.value for v in pair]
+        for child in children:
+            total += _expanded_size(child, sizes, active)
+            if total > MAX_YAML_NODES:
+                break
+        active.discard(key)
+    sizes[key] = total
+    return total
 
 
 def format_location(loc: tuple[int | str, ...]) -> str:

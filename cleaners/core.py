@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import ftfy
 
 from cleaners.article import Article, CleanResult, Rejected, RejectReason
-from cleaners.decode import decode_html, decode_text, looks_binary
+from cleaners.decode import decode_html, decode_text, looks_binary, with_detected_utf16
 from cleaners.document import RawDocument
 from cleaners.extract import extract_html
 from cleaners.language import detect_language, html_lang, primary_code
@@ -67,6 +67,7 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
 
     if not raw.content.strip():
         return reject(RejectReason.EMPTY, "empty document")
+    raw = with_detected_utf16(raw)
     if len(raw.content) > options.max_bytes:
         return reject(RejectReason.TOO_LARGE, f"{len(raw.content)} bytes > max_bytes={options.max_bytes}")
     if raw.content_type and not _is_text_type(raw.content_type):

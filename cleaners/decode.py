@@ -1,15 +1,20 @@
 """Bytes to text, for HTML and for plain-text dumps, without ever crashing on bad bytes.
 
 HTML follows the browser's order (BOM, HTTP header, <meta charset>, then detection) via w3lib, Scrapy's
-own implementation, so a crawled page and the same page read from disk decode alike.
+own implementation, so a crawled page and the same page read from disk decode alike, except where the
+bytes refute a declaration (decode_html). BOM-less UTF-16 is recognized (with_detected_utf16) and NUL
+characters are dropped from every decoded text.
 """
 
 from __future__ import annotations
 
 import codecs
+from dataclasses import replace
 
 import charset_normalizer
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, read_bom, resolve_encoding
+
+from cleaners.document import RawDocument
 
 _BINARY_SNIFF_BYTES = 4096
 
@@ -49,16 +54,42 @@ def _detect(content: bytes) -> str | None:
 
 
 def decode_html(content: bytes, content_type: str | None = None) -> str:
-    """Decode an HTML body; a header charset contradicted by a meta tag and invalid bytes loses to it."""
-    header = content_type or ""
+    """Decode an HTML body; the declared charsets (header, then meta) are followed unless the bytes refute them.
+
+    Refuted means: the bytes are valid UTF-8 with non-ASCII characters and the declaration says otherwise
+    (a legacy-encoded text is practically never valid UTF-8: a wrong ``<meta charset=shift_jis>`` on a
+    UTF-8 page), or the declared charset does not decode them (Latin-1 bytes under a UTF-8 declaration).
+    Then the bytes' own evidence wins: UTF-8, or detection. NUL characters never reach the text.
+    """
+    if read_bom(content)[0]:
+        _, text = html_to_unicode(content_type, content, auto_detect_fun=_detect)
+        return strip_nul(text)
+    declared = [enc for enc in (_header_charset(content_type), _meta_charset(content)) if enc]
+    encoding = _evidence_encoding(content, declared)
+    if encoding is None:
+        _, text = html_to_unicode(content_type, content, auto_detect_fun=_detect)
+    else:
+        _, text = html_to_unicode(f"text/html; charset={encoding}", content, auto_detect_fun=_detect)
+    return strip_nul(text)
+
+
+def _header_charset(content_type: str | None) -> str | None:
+    if not content_type or "charset=" not in content_type.lower():
+        return None
+    value = content_type.lower().split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
+    return resolve_encoding(value) if value else None
+
+
+def _meta_charset(content: bytes) -> str | None:
     declared = html_body_declared_encoding(content[:4096])
-    if declared and "charset=" in header.lower():
-        # A server that says utf-8 for a windows-1252 page is common: trust the page if the header fails.
-        header_enc = resolve_encoding(header.lower().split("charset=", 1)[1].split(";")[0].strip())
-        if header_enc and not _decodes(content, header_enc):
-            header = "text/html"
-    _, text = html_to_unicode(header or None, content, auto_detect_fun=_detect)
-    return text
+    return resolve_encoding(declared) if declared else None
+
+
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def _decodes(content: bytes, encoding: str) -> bool:
@@ -69,8 +100,78 @@ def _decodes(content: bytes, encoding: str) -> bool:
     return True
 
 
+def _evidence_encoding(content: bytes, declared: list[str]) -> str | None:
+    """The encoding to use instead of w3lib's choice, or None to let w3lib follow the declarations."""
+    non_ascii = not content.isascii()
+    if non_ascii and _decodes(content, "utf-8"):
+        return "utf-8"  # valid UTF-8 beats any other declaration (a wrong meta is far likelier)
+    if not declared:
+        return None  # w3lib detects (with _detect)
+    for encoding in declared:
+        if _decodes(content, encoding):
+            return encoding
+    # No declaration decodes the bytes. Mostly-UTF-8 with a few broken bytes (a truncated character)
+    # stays UTF-8; otherwise the declaration is wrong and the bytes are detected.
+    if any(_is_utf8(encoding) for encoding in declared) and _mostly_utf8(content):
+        return "utf-8"
+    detected = _detect(content)
+    return detected or declared[0]
+
+
+def _mostly_utf8(content: bytes) -> bool:
+    """More valid multi-byte UTF-8 characters than invalid bytes."""
+    text = content.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - content.count(b"\xef\xbf\xbd")
+    multibyte = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    return multibyte > invalid
+
+
+def strip_nul(text: str) -> str:
+    """NUL is never text (PostgreSQL refuses it in a string): dropped wherever it appears."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _utf16_without_bom(content: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the bytes look like BOM-less UTF-16 text, else None.
+
+    Mostly-Latin UTF-16 has a NUL in every other byte, on the odd offsets (LE) or the even ones (BE);
+    a binary file has NULs scattered over both."""
+    head = content[:_BINARY_SNIFF_BYTES]
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 8 or read_bom(head)[0]:
+        return None
+    pairs = len(head) // 2
+    even_zero = sum(1 for b in head[0::2] if b == 0)
+    odd_zero = sum(1 for b in head[1::2] if b == 0)
+    for encoding, zero, other in (("utf-16-le", odd_zero, even_zero), ("utf-16-be", even_zero, odd_zero)):
+        if zero >= pairs * 0.3 and other <= pairs * 0.02:
+            try:
+                text = head.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+            if controls <= len(text) * 0.02:
+                return encoding
+    return None
+
+
+def with_detected_utf16(raw: RawDocument) -> RawDocument:
+    """BOM-less UTF-16 re-encoded as UTF-8 with a BOM (which every later step honours); others unchanged.
+
+    Without this, UTF-16 text is refused as binary (NULs) and its HTML is never recognized."""
+    encoding = _utf16_without_bom(raw.content)
+    if encoding is None:
+        return raw
+    content = raw.content[: len(raw.content) - len(raw.content) % 2]
+    return replace(raw, content=codecs.BOM_UTF8 + content.decode(encoding, errors="replace").encode())
+
+
 def decode_text(content: bytes) -> str:
     """Decode a text dump: BOM, then strict UTF-8, then detection, then replacement characters."""
+    return strip_nul(_decode_text(content))
+
+
+def _decode_text(content: bytes) -> str:
     bom_encoding, bom = read_bom(content)
     if bom_encoding:
         return content[len(bom) :].decode(bom_encoding, errors="replace")
@@ -78,6 +179,8 @@ def decode_text(content: bytes) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(content):
+        return content.decode("utf-8", errors="replace")
     encoding = _detect(content)
     if encoding:
         try:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from trafilatura.settings import Extractor
 
 from cleaners.boilerplate import BoilerplateRules
@@ -22,6 +23,7 @@ from cleaners.dedup import DedupSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "presswash.yaml"
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 class CleaningSettings(BaseModel):
@@ -53,6 +55,16 @@ class CleaningSettings(BaseModel):
         description="full: trafilatura's metadata step; structured: without its searches of the page body "
         "for a byline and for category/tag links (~1.3x faster cleaning, fewer authors)",
     )
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: list[str]) -> list[str]:
+        """ISO 639 codes, as sites.yaml requires: 'english' would be accepted and then reject every article."""
+        codes = [code.strip().lower() for code in value]
+        for code in codes:
+            if not _LANGUAGE_CODE.fullmatch(code):
+                raise ValueError(f"{code!r} is not an ISO 639-1 language code such as 'en'")
+        return codes
 
 
 class PresswashConfig(BaseModel):
