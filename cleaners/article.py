@@ -96,6 +96,7 @@ class RejectReason(StrEnum):
     NO_CONTENT = "no_content"
     WRONG_LANGUAGE = "wrong_language"
     NOT_ARTICLE = "not_article"
+    TOO_COMPLEX = "too_complex"
     DUPLICATE = "duplicate"
     READ_ERROR = "read_error"
     INTERNAL_ERROR = "internal_error"

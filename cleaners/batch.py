@@ -5,80 +5,143 @@ inputs always give the same JSON lines. A bounded window of pending tasks keeps 
 many documents there are. With ``dedup`` settings, duplicates within the run are dropped (and counted
 as ``duplicate``) and an article seen again with other text gets the next ``version``, as in a crawl:
 re-cleaning a crawl's WARC archive then gives back the crawl's versions too.
+
+Output to a file is re-runnable (cleaners.batch.Output): lines go to ``FILE.partial``, renamed to
+``FILE`` when the run ends, so an interrupted run never leaves lines that a re-run writes again;
+``resume`` keeps an interrupted run's lines and skips the inputs they came from; ``append`` appends to
+``FILE`` itself (the old behaviour, explicit). Every worker fault (death, hang, over budget) is counted
+against its document and the run goes on (cleaners.pool).
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from cleaners.article import Article, CleanResult, Rejected
 from cleaners.core import not_article
 from cleaners.dedup import DedupIndex, DedupSettings, Duplicate, MemoryDedupStore
 from cleaners.document import RawDocument
-from cleaners.jsonl import JsonlWriter
+from cleaners.jsonl import JsonlWriter, read_jsonl
 from cleaners.options import CleaningOptions, load_options
-from cleaners.sources import FileInput, InputItem, WarcInput, expand_inputs, iter_warc, read_file
+from cleaners.pool import CleaningPool, FileTask
+from cleaners.sources import FileInput, InputItem, Skipped, WarcInput, expand_inputs, iter_warc, read_file
 from cleaners.stats import RunStats
-from cleaners.worker import clean_file_in_worker, clean_in_worker, init_worker
 
-# Tasks in flight per worker: enough to hide IPC latency, few enough that memory stays flat.
-_WINDOW_PER_WORKER = 8
+PARTIAL_SUFFIX = ".partial"
+
+Item = FileTask | RawDocument | Rejected | Skipped
+InputKey = tuple[str | None, ...]
 
 
-def _flatten(items: Iterable[InputItem], max_bytes: int) -> Iterator[FileInput | RawDocument | Rejected]:
+def _flatten(items: Iterable[InputItem], max_bytes: int) -> Iterator[Item]:
     for item in items:
         if isinstance(item, WarcInput):
             yield from iter_warc(item.path, max_bytes)
+        elif isinstance(item, FileInput):
+            yield FileTask(item.path)
         else:
             yield item
 
 
-def _results_in_process(
-    tasks: Iterable[FileInput | RawDocument | Rejected], options: CleaningOptions
-) -> Iterator[CleanResult]:
-    from cleaners.core import clean
+def input_key(item: FileTask | RawDocument) -> InputKey:
+    """What identifies an input across runs: its file, or for a WARC record also its URL and date."""
+    if isinstance(item, FileTask):
+        return (item.path, None, None)
+    fetched = item.fetched_at.isoformat() if item.fetched_at is not None else None
+    return (item.source_path, item.url, _normalized_date(fetched))
 
-    for task in tasks:
-        if isinstance(task, Rejected):
-            yield task
-        elif isinstance(task, FileInput):
-            raw = read_file(task.path, options.max_bytes)
-            yield raw if isinstance(raw, Rejected) else clean(raw, options)
+
+def article_key(record: dict[str, Any]) -> InputKey:
+    """The input_key of the input an output line came from."""
+    if record.get("url") is None:
+        return (record.get("source_path"), None, None)
+    return (record.get("source_path"), record.get("url"), _normalized_date(record.get("fetched_at")))
+
+
+def _normalized_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def _results_in_process(items: Iterable[Item], options: CleaningOptions) -> Iterator[CleanResult | Skipped]:
+    from cleaners.budget import clean_within_budget
+
+    for item in items:
+        if isinstance(item, Rejected | Skipped):
+            yield item
+        elif isinstance(item, FileTask):
+            raw = read_file(item.path, options.max_bytes)
+            yield raw if isinstance(raw, Rejected) else clean_within_budget(raw, options)[0]
         else:
-            yield clean(task, options)
+            yield clean_within_budget(item, options)[0]
 
 
-def _results_in_pool(
-    tasks: Iterable[FileInput | RawDocument | Rejected], workers: int, config_path: str | None
-) -> Iterator[CleanResult]:
-    window: deque[Future[CleanResult] | Rejected] = deque()
-    with ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(config_path,)) as pool:
+class OutputError(OSError):
+    """The output cannot be written (disk full, permissions): the run stops, its stats say why."""
+
+
+class Output:
+    """Where the JSON lines go: stdout, a file appended to, or a file replaced at the end of the run.
+
+    ``resume``: the lines an interrupted run left (in ``FILE.partial``, or in ``FILE`` itself with
+    ``append``) are kept, and ``done`` holds the inputs they came from, which the run skips.
+    """
+
+    def __init__(self, target: str | Path | IO[str] | None, *, append: bool = False, resume: bool = False) -> None:
+        self.final: Path | None = None
+        self.done: set[InputKey] = set()
+        self.existing: list[dict[str, Any]] = []
+        if target is None or not isinstance(target, str | Path):
+            self.path: Path | None = None
+            self.writer = JsonlWriter(target if target is not None else sys.stdout)
+            return
+        final = Path(target)
+        if append:
+            self.path = final
+        else:
+            self.final = final
+            self.path = final.with_name(final.name + PARTIAL_SUFFIX)
+            if resume and not self.path.exists() and final.exists():
+                shutil.copyfile(final, self.path)  # resuming a finished run: its lines are kept, inputs skipped
+            elif not resume:
+                self.path.unlink(missing_ok=True)  # a fresh run never inherits an interrupted run's lines
+        self.writer = JsonlWriter(self.path)  # truncates a torn last line first
+        if resume:
+            for record in read_jsonl(self.path):
+                self.done.add(article_key(record))
+                self.existing.append(record)
+
+    def write_line(self, line: str) -> None:
         try:
-            for task in tasks:
-                if isinstance(task, Rejected):
-                    window.append(task)
-                elif isinstance(task, FileInput):
-                    window.append(pool.submit(clean_file_in_worker, task.path))
-                else:
-                    window.append(pool.submit(clean_in_worker, task))
-                while len(window) >= workers * _WINDOW_PER_WORKER:
-                    yield _result(window.popleft())
-            while window:
-                yield _result(window.popleft())
-        except BaseException:
-            for pending in window:
-                if isinstance(pending, Future):
-                    pending.cancel()
-            raise
+            self.writer.write_line(line)
+        except OSError as exc:
+            raise OutputError(exc.errno, f"cannot write {self.path or 'stdout'}: {exc.strerror or exc}") from exc
 
+    def commit(self) -> None:
+        """The run is over: make the lines durable and, unless appending, put the file in place."""
+        try:
+            self.writer.sync()
+            self.writer.close()
+            if self.final is not None and self.path is not None:
+                os.replace(self.path, self.final)
+        except OSError as exc:
+            raise OutputError(exc.errno, f"cannot finish {self.final or self.path}: {exc.strerror or exc}") from exc
 
-def _result(pending: Future[CleanResult] | Rejected) -> CleanResult:
-    return pending if isinstance(pending, Rejected) else pending.result()
+    def abandon(self) -> None:
+        """The run was interrupted: keep the partial file for ``--resume``."""
+        self.writer.close()
 
 
 def clean_inputs(
@@ -91,29 +154,50 @@ def clean_inputs(
     on_result: Callable[[CleanResult], None] | None = None,
     dedup: DedupSettings | None = None,
     articles_only: bool = False,
+    append: bool = False,
+    resume: bool = False,
 ) -> RunStats:
     """Clean every input named by ``specs`` and write one JSON line per article to ``output``.
 
-    ``dedup``: deduplicate within this run (an in-memory index; nothing is kept between runs).
-    ``articles_only``: pages that are not articles (``page_type``) are rejected as not_article."""
+    ``dedup``: deduplicate within this run (an in-memory index; nothing is kept between runs, except
+    that ``resume`` re-reads the interrupted run's lines into it). ``articles_only``: pages that are not
+    articles (``page_type``) are rejected as not_article. The returned stats carry ``interrupted``
+    (Ctrl-C, SIGTERM) or ``output_error`` (disk full) in ``extra`` when the run stopped early; the
+    output's lines are then kept for ``resume``.
+    """
     options = load_options(config_path)
-    index = DedupIndex(MemoryDedupStore(), dedup) if dedup is not None else None
-    tasks = _flatten(expand_inputs(specs), options.max_bytes)
-    if workers <= 1:
-        results = _results_in_process(tasks, options)
-    else:
-        results = _results_in_pool(tasks, workers, options.config_path)
-
     stats = RunStats()
-    writer = JsonlWriter(output if output is not None else sys.stdout)
+    sink = Output(output, append=append, resume=resume)
+    index = DedupIndex(MemoryDedupStore(), dedup) if dedup is not None else None
+    if index is not None:
+        for record in sink.existing:
+            index.record(record)
+    already = 0
+
+    def not_done(items: Iterable[Item]) -> Iterator[Item]:
+        nonlocal already
+        for item in items:
+            if sink.done and isinstance(item, FileTask | RawDocument) and input_key(item) in sink.done:
+                already += 1
+                continue
+            yield item
+
+    items = not_done(_flatten(expand_inputs(specs, options.max_bytes), options.max_bytes))
+    pool = CleaningPool(workers, options.config_path, options.max_seconds) if workers > 1 else None
+    results = pool.results(items) if pool is not None else _results_in_process(items, options)
+
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(unit="doc", file=sys.stderr, dynamic_ncols=True)
+    finished = False
     try:
         for result in results:
             stats.read += 1
+            if isinstance(result, Skipped):
+                stats.count_skipped(result.reason, result.source, result.detail)
+                continue
             if articles_only and isinstance(result, Article):
                 result = not_article(result) or result
             if isinstance(result, Article) and index is not None:
@@ -124,7 +208,11 @@ def clean_inputs(
                     result = admitted
                     index.record(admitted)  # in memory, before the write: a failed write ends the run anyway
             if isinstance(result, Article):
-                writer.write_line(result.to_json_line())
+                try:
+                    sink.write_line(result.to_json_line())
+                except OutputError:
+                    stats.failed["write_error"] += 1
+                    raise
                 stats.count_written()
             else:
                 stats.count_rejected(result)
@@ -133,12 +221,35 @@ def clean_inputs(
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(written=stats.written, rejected=stats.total_rejected, refresh=False)
+        finished = True
+    except OutputError as exc:
+        stats.extra["output_error"] = exc.strerror
+        if exc.errno == errno.ENOSPC:
+            stats.extra["output_error"] += " (disk full)"
+    except KeyboardInterrupt:
+        stats.extra["interrupted"] = True
     finally:
-        writer.close()
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # stops the pool's workers now, not when the generator is collected
         if bar is not None:
             bar.close()
-        stats.finish()
+    if already:
+        stats.extra["already_written"] = already
+    if pool is not None and pool.replaced:
+        stats.extra["workers_replaced"] = pool.replaced
+    if finished:
+        try:
+            sink.commit()
+        except OutputError as exc:
+            stats.extra["output_error"] = exc.strerror
+            finished = False
+    else:
+        sink.abandon()
+        if sink.path is not None:
+            stats.extra["partial_output"] = str(sink.path)
+    stats.finish()
     return stats
 
 
-__all__ = ["RawDocument", "clean_inputs"]
+__all__ = ["Output", "OutputError", "RawDocument", "clean_inputs"]

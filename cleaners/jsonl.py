@@ -81,6 +81,11 @@ class JsonlWriter:
     def write(self, record: dict[str, Any]) -> None:
         self.write_line(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
 
+    def sync(self) -> None:
+        """Flush the lines to the disk (before a rename makes them the output)."""
+        if self._fd is not None:
+            os.fsync(self._fd)
+
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)

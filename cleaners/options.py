@@ -45,6 +45,14 @@ class CleaningSettings(BaseModel):
     )
     include_tables: bool = True
     max_bytes: int = Field(default=16_000_000, ge=1024)
+    max_elements: int = Field(
+        default=200_000,
+        ge=0,
+        description="HTML with more elements is rejected too_complex unparsed (0: no limit); bounds memory",
+    )
+    max_seconds: float = Field(
+        default=20.0, ge=0, description="cleaning one document longer than this: too_complex (0: no limit)"
+    )
     language_sample_chars: int = Field(default=2000, ge=100)
     language_min_chars: int = Field(default=80, ge=0)
     language_seed: int = 0
@@ -93,6 +101,8 @@ class CleaningOptions:
     articles_only: bool = False
     include_tables: bool = True
     max_bytes: int = 16_000_000
+    max_elements: int = 200_000
+    max_seconds: float = 20.0
     language_sample_chars: int = 2000
     language_min_chars: int = 80
     language_seed: int = 0
@@ -171,6 +181,8 @@ def load_options(config_path: str | Path | None = None) -> CleaningOptions:
         articles_only=settings.articles_only,
         include_tables=settings.include_tables,
         max_bytes=settings.max_bytes,
+        max_elements=settings.max_elements,
+        max_seconds=settings.max_seconds,
         language_sample_chars=settings.language_sample_chars,
         language_min_chars=settings.language_min_chars,
         language_seed=settings.language_seed,

@@ -27,6 +27,7 @@ class RunStats:
     written: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -41,6 +42,17 @@ class RunStats:
         if len(examples) < MAX_EXAMPLES_PER_REASON:
             examples.append({"source": rejected.source, "detail": rejected.detail})
 
+    def count_skipped(self, reason: str, source: str, detail: str) -> None:
+        """Count an input seen but deliberately not cleaned (a FIFO in a directory, a WARC request record)."""
+        self.skipped[reason] += 1
+        examples = self.examples.setdefault(reason, [])
+        if len(examples) < MAX_EXAMPLES_PER_REASON:
+            examples.append({"source": source, "detail": detail})
+
+    @property
+    def total_skipped(self) -> int:
+        return sum(self.skipped.values())
+
     @property
     def total_rejected(self) -> int:
         return sum(self.rejected.values())
@@ -51,8 +63,8 @@ class RunStats:
 
     @property
     def accounted(self) -> bool:
-        """Every input read ended somewhere: written, rejected or failed."""
-        return self.read == self.written + self.total_rejected + self.total_failed
+        """Every input read ended somewhere: written, rejected, failed or skipped, each by reason."""
+        return self.read == self.written + self.total_rejected + self.total_failed + self.total_skipped
 
     def finish(self) -> None:
         self.finished_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
@@ -65,6 +77,7 @@ class RunStats:
             "written": self.written,
             "rejected": dict(sorted(self.rejected.items())),
             "failed": dict(sorted(self.failed.items())),
+            "skipped": dict(sorted(self.skipped.items())),
             "accounted": self.accounted,
             "examples": self.examples,
             **self.extra,
@@ -84,6 +97,12 @@ class RunStats:
         parts.append(f"failed {self.total_failed}")
         if self.failed:
             parts[-1] += " (" + ", ".join(f"{k}: {v}" for k, v in sorted(self.failed.items())) + ")"
+        if self.skipped:
+            parts.append(
+                f"skipped {self.total_skipped} ("
+                + ", ".join(f"{k}: {v}" for k, v in sorted(self.skipped.items()))
+                + ")"
+            )
         return "presswash: " + ", ".join(parts)
 
     def print_summary(self, stream: IO[str] | None = None) -> None:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from cleaners.article import CleanResult
-from cleaners.core import clean
+from cleaners.budget import clean_within_budget
 from cleaners.document import RawDocument
 from cleaners.options import CleaningOptions, load_options
 
@@ -36,10 +36,11 @@ def _overridden(overrides: tuple[tuple[str, Any], ...]) -> CleaningOptions:
 
 def clean_in_worker(raw: RawDocument, overrides: tuple[tuple[str, Any], ...] = ()) -> CleanResult:
     """Clean one document with the worker's options, optionally with per-site overrides
-    (e.g. ``(("min_words", 50), ("languages", ("de",)))``), each built once and cached."""
+    (e.g. ``(("min_words", 50), ("languages", ("de",)))``), each built once and cached, within the
+    per-document budget (cleaners.budget)."""
     if _options is None:
         init_worker(None)
-    return clean(raw, _overridden(overrides))
+    return clean_within_budget(raw, _overridden(overrides))[0]
 
 
 def clean_file_in_worker(path: str, overrides: tuple[tuple[str, Any], ...] = ()) -> CleanResult:
@@ -50,4 +51,4 @@ def clean_file_in_worker(path: str, overrides: tuple[tuple[str, Any], ...] = ())
         init_worker(None)
     options = _overridden(overrides)
     raw = read_file(path, options.max_bytes)
-    return raw if not isinstance(raw, RawDocument) else clean(raw, options)
+    return raw if not isinstance(raw, RawDocument) else clean_within_budget(raw, options)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from cleaners.config import ConfigError
@@ -11,36 +12,63 @@ from cleaners.config import ConfigError
 EXIT_OK = 0
 EXIT_INPUT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def _clean_command(args: argparse.Namespace) -> int:
     from cleaners.batch import clean_inputs
 
     output = args.output
-    stats_path = args.stats or (f"{output}.stats.json" if output and output != "-" else None)
+    to_file = bool(output) and output != "-"
+    if (args.append or args.resume) and not to_file:
+        print("presswash: --append and --resume need -o FILE", file=sys.stderr)
+        return EXIT_USAGE
+    stats_path = args.stats or (f"{output}.stats.json" if to_file else None)
     progress = not args.quiet and sys.stderr.isatty()
     dedup = None
     if args.dedup:
         from crawler.state import load_recurring_settings
 
         dedup = load_recurring_settings(args.config).dedup
-    stats = clean_inputs(
-        args.paths,
-        output=None if output in (None, "-") else output,
-        workers=args.workers,
-        config_path=args.config,
-        progress=progress,
-        dedup=dedup,
-        articles_only=args.articles_only,
-    )
+    previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM ends the run like Ctrl-C: stats written
+    try:
+        stats = clean_inputs(
+            args.paths,
+            output=output if to_file else None,
+            workers=args.workers,
+            config_path=args.config,
+            progress=progress,
+            dedup=dedup,
+            articles_only=args.articles_only,
+            append=args.append,
+            resume=args.resume,
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if stats_path:
-        stats.write_json(stats_path)
+        try:
+            stats.write_json(stats_path)
+        except OSError as exc:
+            print(f"presswash: cannot write the stats to {stats_path}: {exc.strerror or exc}", file=sys.stderr)
     stats.print_summary()
     for reason, examples in stats.examples.items():
         if reason in stats.failed:
             for example in examples:
                 print(f"presswash: failed: {example['source']}: {example['detail']}", file=sys.stderr)
-    return EXIT_INPUT_FAILED if stats.total_failed else EXIT_OK
+    partial = stats.extra.get("partial_output")
+    if "output_error" in stats.extra:
+        print(f"presswash: stopped: {stats.extra['output_error']}", file=sys.stderr)
+    if stats.extra.get("interrupted"):
+        print("presswash: interrupted; every line written so far is whole", file=sys.stderr)
+    if partial:
+        print(f"presswash: the lines so far are in {partial}; run again with --resume to go on", file=sys.stderr)
+    if stats.extra.get("interrupted"):
+        return EXIT_INTERRUPTED
+    return EXIT_INPUT_FAILED if stats.total_failed or "output_error" in stats.extra else EXIT_OK
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Clean local raw files into one JSON line per article.",
     )
     clean.add_argument("paths", nargs="+", help="files, directories (recursive), globs, or - for stdin")
-    clean.add_argument("-o", "--output", help="JSON-lines file to append to (default: stdout)")
+    clean.add_argument(
+        "-o",
+        "--output",
+        help="JSON-lines file, written as FILE.partial and renamed when the run ends (default: stdout)",
+    )
+    clean.add_argument("--append", action="store_true", help="append to -o FILE instead of replacing it")
+    clean.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the lines of an interrupted run (FILE.partial, or FILE with --append) and skip their inputs",
+    )
     clean.add_argument("--stats", help="where to write the run's stats JSON (default: OUTPUT.stats.json)")
     clean.add_argument("--config", help="presswash.yaml to use (default: config/presswash.yaml)")
     clean.add_argument("--workers", type=int, default=2, help="worker processes (default: 2; 1 = no pool)")
@@ -131,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("presswash: interrupted; every line written so far is whole", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
 

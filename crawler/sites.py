@@ -24,8 +24,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 from cleaners.config import ConfigError, load_yaml, validate
-from cleaners.patterns import unsafe_reason
 from cleaners.options import PROJECT_ROOT
+from cleaners.patterns import unsafe_reason
 
 DEFAULT_SITES_CONFIG = Path("config") / "sites.yaml"
 

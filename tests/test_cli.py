@@ -130,7 +130,7 @@ def test_pool_output_equals_single_process_output(corpus: Path, tmp_path: Path) 
 def test_torn_last_line_is_repaired_before_appending(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     out.write_bytes(b'{"whole": 1}\n{"torn": ')
-    proc = run_clean(str(corpus / "a.html"), "-o", str(out))
+    proc = run_clean(str(corpus / "a.html"), "-o", str(out), "--append")
     assert proc.returncode == 0
     lines = out.read_bytes().splitlines(keepends=True)
     assert lines[0] == b'{"whole": 1}\n'
@@ -162,20 +162,22 @@ def test_killed_run_leaves_only_whole_lines(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    partial = tmp_path / "out.jsonl.partial"  # the lines go there until the run ends
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20_000):
+    while time.monotonic() < deadline and (not partial.exists() or partial.stat().st_size < 20_000):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    data = out.read_bytes()
+    assert not out.exists()
+    data = partial.read_bytes()
     complete = data[: data.rfind(b"\n") + 1]
     records = [json.loads(line) for line in complete.splitlines()]
     assert records, "the run was killed before writing anything"
     assert len(records) < 400
-    # A second run appends to the same file: every line is whole and parses.
-    rerun = run_clean(str(corpus / "0000.html"), "-o", str(out))
+    # A second run appending to the interrupted lines: every line is whole and parses.
+    rerun = run_clean(str(corpus / "0000.html"), "-o", str(partial), "--append")
     assert rerun.returncode == 0
-    assert all(json.loads(line) for line in out.read_bytes().splitlines())
+    assert all(json.loads(line) for line in partial.read_bytes().splitlines())
 
 
 def test_presswash_crawl_logs_each_line_once(tmp_path: Path) -> None:
