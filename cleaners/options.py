@@ -46,7 +46,7 @@ class CleaningSettings(BaseModel):
     include_tables: bool = True
     max_bytes: int = Field(default=16_000_000, ge=1024)
     max_elements: int = Field(
-        default=200_000,
+        default=100_000,
         ge=0,
         description="HTML with more elements is rejected too_complex unparsed (0: no limit); bounds memory",
     )
@@ -101,7 +101,7 @@ class CleaningOptions:
     articles_only: bool = False
     include_tables: bool = True
     max_bytes: int = 16_000_000
-    max_elements: int = 200_000
+    max_elements: int = 100_000
     max_seconds: float = 20.0
     language_sample_chars: int = 2000
     language_min_chars: int = 80

@@ -67,7 +67,8 @@ def expand_inputs(specs: list[str], max_bytes: int = 16_000_000) -> Iterator[Inp
 
     Directories are walked recursively (sorted, supported suffixes only; what cannot be read there, a
     FIFO, a device, a symbolic link loop or a link to a directory, is a Skipped with its reason); a file
-    named explicitly is taken whatever its suffix (the core sniffs its type) if it is a regular file; ``-`` reads standard input, at most ``max_bytes``.
+    named explicitly is taken whatever its suffix (the core sniffs its type) if it is a regular file;
+    ``-`` reads standard input, at most ``max_bytes``.
     """
     for spec in specs:
         if spec == "-":

@@ -28,7 +28,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from cleaners.article import Article, CleanResult, Rejected, RejectReason
-from cleaners.core import clean
+from cleaners.budget import clean_within_budget
 from cleaners.dedup import DedupSettings, Duplicate
 from cleaners.document import RawDocument
 from cleaners.jsonl import JsonlWriter, read_jsonl
@@ -168,7 +168,7 @@ class CleanPipeline:
         if self._pool is not None:
             result = await self._pool.clean(item.raw, item.overrides)
         else:
-            result = clean(item.raw, self._inline(item.overrides))
+            result = clean_within_budget(item.raw, self._inline(item.overrides))[0]
         if isinstance(result, Article):
             return result.model_dump(mode="json")
         self._count(result)
