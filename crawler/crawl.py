@@ -33,6 +33,7 @@ from crawler.runlog import (
     HELD_LOCKS_ENV,
     RUN_ID_ENV,
     SiteBusy,
+    check_run_id,
     hold_site_locks,
     lock_dir_for,
     read_run_counts,
@@ -95,6 +96,9 @@ def run_crawl(
             )
         )
         open_state_store(location).close()  # an unusable or too new state (or Redis down) stops us before any fetch
+        for run_id in (os.environ.get(RUN_ID_ENV), overrides.get("PRESSWASH_RUN_ID")):
+            if run_id:
+                check_run_id(run_id)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG

@@ -312,7 +312,7 @@ def _upsert_sql(names: Names) -> Any:
 
 def upsert_articles(
     conn: psycopg.Connection[Any],
-    records: Iterable[Article | Mapping[str, Any]],
+    records: Iterable[Article | Mapping[str, Any] | MalformedLine],
     *,
     schema: str | None = None,
     names: Names | None = None,
@@ -339,7 +339,7 @@ def upsert_articles(
 
 def load_records(
     conn: psycopg.Connection[Any],
-    records: Iterable[Article | Mapping[str, Any]],
+    records: Iterable[Article | Mapping[str, Any] | MalformedLine],
     *,
     schema: str | None = None,
     names: Names | None = None,
@@ -377,6 +377,12 @@ def load_records(
         batch.clear()
 
     for record in records:
+        if isinstance(record, MalformedLine):
+            total.read += 1
+            total.invalid += 1
+            if len(total.errors) < 10:
+                total.errors.append(f"line {record.line}: not JSON: {record.error}")
+            continue
         try:
             batch.append(article_row(record, validate=validate))
         except ValueError as exc:  # pydantic's ValidationError: a line that is not an article
@@ -571,12 +577,30 @@ class PostgresPipeline:
 # --- `presswash load` ------------------------------------------------------------------------------------
 
 
-def iter_files(paths: Sequence[str]) -> Iterator[tuple[str, Iterator[dict[str, Any]]]]:
-    """(path, records) per JSON-lines file, whole lines only (a torn last line is skipped)."""
-    from cleaners.jsonl import read_jsonl
+@dataclass(frozen=True, slots=True)
+class MalformedLine:
+    """A whole line of a JSON-lines file that is not JSON: counted ``invalid``, the other lines still load."""
 
+    line: int
+    error: str
+
+
+def read_records(path: str | Path) -> Iterator[dict[str, Any] | MalformedLine]:
+    """Every whole line of a JSON-lines file (a torn last line is skipped), a bad one as MalformedLine."""
+    with Path(path).open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n") or not raw.strip():
+                continue
+            try:
+                yield json.loads(raw)
+            except ValueError as exc:
+                yield MalformedLine(number, str(exc))
+
+
+def iter_files(paths: Sequence[str]) -> Iterator[tuple[str, Iterator[dict[str, Any] | MalformedLine]]]:
+    """(path, records) per JSON-lines file, whole lines only (a torn last line is skipped)."""
     for path in paths:
-        yield path, read_jsonl(Path(path))
+        yield path, read_records(path)
 
 
 def add_load_arguments(parser: argparse.ArgumentParser) -> None:
@@ -614,10 +638,6 @@ def load_command(args: argparse.Namespace) -> int:
                 counts = load_records(conn, records, schema=args.schema, batch_size=max(1, args.batch_size))
             except OSError as exc:
                 print(f"presswash load: {path}: {exc}", file=sys.stderr)
-                status = 1
-                continue
-            except ValueError as exc:  # a whole line that is not JSON: the lines before it are loaded
-                print(f"presswash load: {path}: not JSON lines: {exc}", file=sys.stderr)
                 status = 1
                 continue
             except psycopg.OperationalError as exc:

@@ -18,6 +18,7 @@ import argparse
 import fcntl
 import json
 import os
+import re
 import secrets
 import socket
 import sys
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from cleaners.config import ConfigError
 from crawler.state import (
     RunRecord,
     load_recurring_settings,
@@ -43,6 +45,19 @@ HELD_LOCKS_ENV = "PRESSWASH_HELD_LOCKS"
 RUN_ID_ENV = "PRESSWASH_RUN_ID"
 #: Exit status of a crawl that found its site locked (EX_TEMPFAIL: try again later).
 EXIT_LOCKED = 75
+#: A run id names files (``<site>/runs/<run_id>.json``): one path component, no way out of the directory.
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}")
+
+
+def check_run_id(run_id: str, where: str = RUN_ID_ENV) -> str:
+    """The run id if it is safe as a file name, else a ConfigError naming it (``../../evil`` would write
+    the stats and the URL ledger outside the output directory)."""
+    if not _RUN_ID.fullmatch(run_id) or ".." in run_id:
+        raise ConfigError(
+            f"{where}: {run_id!r} is not a usable run id (letters, digits, '.', '_', ':', '+', '-'; "
+            "no '/' or '..'; at most 128 characters)"
+        )
+    return run_id
 
 
 # --- locks --------------------------------------------------------------------------------------------

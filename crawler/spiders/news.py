@@ -68,6 +68,7 @@ from crawler.redis_mode import (
     redis_settings,
     seed_entries,
 )
+from crawler.runlog import check_run_id
 from crawler.sites import SiteConfig, load_sites
 from crawler.state import FetchDecision, fetch_decision
 
@@ -151,7 +152,7 @@ class NewsSpider(scrapy.Spider):
         run_id, run_date = run_identity(self._now)
         ours = {
             "PRESSWASH_SITE": site.name,
-            "PRESSWASH_RUN_ID": settings.get("PRESSWASH_RUN_ID") or run_id,
+            "PRESSWASH_RUN_ID": check_run_id(settings.get("PRESSWASH_RUN_ID") or run_id),
             "PRESSWASH_RUN_DATE": settings.get("PRESSWASH_RUN_DATE") or run_date,
             **site.politeness.scrapy_settings(),
             **recurring_scrapy_settings(settings, site.name),  # state file, dedup, archive, JOBDIR
