@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cleaners.article import Rejected
+from cleaners.redact import redact_value
 
 MAX_EXAMPLES_PER_REASON = 20
 
@@ -87,7 +88,8 @@ class RunStats:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        document = redact_value(self.to_dict())  # an example's detail may quote a connection string
+        tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         tmp.replace(path)  # atomic: a reader never sees half a stats file
 
     def summary(self) -> str:

@@ -2,3 +2,8 @@
 
 ``cleaners`` never imports Scrapy; everything that knows about Scrapy lives here.
 """
+
+from cleaners.redact import install_log_redaction
+
+# Every process that runs presswash code (the CLI, `scrapy crawl`, scrapyd's crawls) logs without passwords.
+install_log_redaction()

@@ -8,6 +8,7 @@ import signal
 import sys
 
 from cleaners.config import ConfigError
+from cleaners.redact import RedactingStream, redact
 
 EXIT_OK = 0
 EXIT_INPUT_FAILED = 1
@@ -155,6 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    original = sys.stderr
+    if not isinstance(original, RedactingStream):
+        sys.stderr = RedactingStream(original)  # every message of every command, without passwords
+    try:
+        return _main(argv)
+    finally:
+        sys.stderr = original
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "scrapy_logging", False):  # a crawl logs through Scrapy's root handler (LOG_LEVEL)
@@ -165,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except ConfigError as exc:
-        print(f"presswash: config error:\n{exc}", file=sys.stderr)
+        print(f"presswash: config error:\n{redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("presswash: interrupted; every line written so far is whole", file=sys.stderr)

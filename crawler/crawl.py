@@ -27,6 +27,7 @@ from typing import Any
 
 from cleaners.config import ConfigError
 from cleaners.options import load_options
+from cleaners.redact import redact
 from crawler.redis_mode import crawl_overrides, load_scale_settings
 from crawler.runlog import (
     EXIT_LOCKED,
@@ -100,7 +101,7 @@ def run_crawl(
             if run_id:
                 check_run_id(run_id)
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
+        print(redact(str(exc)), file=sys.stderr)
         return EXIT_CONFIG
     if not selected:
         print(f"{loaded.path}: no enabled site to crawl (sites: {', '.join(loaded.names)})", file=sys.stderr)
@@ -129,6 +130,7 @@ def run_crawl(
     for name, crawler, errors in started:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         line, ok = _summary(name, stats, errors, out / name / f"{settings.get('PRESSWASH_RUN_DATE')}.jsonl")
+        line = redact(line)  # an error quoted from a library may carry a connection string
         print(line, file=sys.stderr)
         run_log.finished(name, ok, line if not ok else None)
         if not ok:
@@ -183,7 +185,8 @@ class _HandStartedRuns:
                 store.close()
         except Exception as exc:  # best effort, see the class docstring
             sites = ", ".join(record.site for record in records)
-            print(f"presswash: {sites}: run {self.run_id} not recorded in the run log: {exc}", file=sys.stderr)
+            message = f"presswash: {sites}: run {self.run_id} not recorded in the run log: {exc}"
+            print(redact(message), file=sys.stderr)
 
 
 def _crawl_sites(settings: Any, names: list[str], config: str) -> list[tuple[str, Any, list[BaseException]]]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cleaners.config import ConfigError
+from cleaners.redact import redact
 from crawler.state import (
     RunRecord,
     load_recurring_settings,
@@ -321,9 +322,9 @@ def runs_command(args: argparse.Namespace, stream: IO[str] | None = None) -> int
     runs = _with_stale_runs_marked(location, runs)
     if args.json:
         for run in runs:
-            out.write(json.dumps(asdict(run), ensure_ascii=False) + "\n")
+            out.write(redact(json.dumps(asdict(run), ensure_ascii=False)) + "\n")
     elif runs:
-        out.write(format_runs(runs) + "\n")
+        out.write(redact(format_runs(runs)) + "\n")  # a run's error may quote a connection string
     else:
         print("presswash: no runs recorded" + (f" for {args.site}" if args.site else ""), file=sys.stderr)
     return 0
