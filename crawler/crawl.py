@@ -96,7 +96,7 @@ def run_crawl(
                 redis_prefix=overrides.get("PRESSWASH_REDIS_PREFIX") or scale.redis_prefix,
             )
         )
-        open_state_store(location).close()  # an unusable or too new state (or Redis down) stops us before any fetch
+        _check_state(location)  # an unusable or too new state (or Redis down) stops us before any fetch
         for run_id in (os.environ.get(RUN_ID_ENV), overrides.get("PRESSWASH_RUN_ID")):
             if run_id:
                 check_run_id(run_id)
@@ -136,6 +136,19 @@ def run_crawl(
         if not ok:
             status = EXIT_FAILED
     return status
+
+
+def _check_state(location: str) -> None:
+    """Open and close the state once; a path that cannot be created or written is a config error naming
+    ``state.path`` (a raw traceback from mkdir or sqlite3 told the user nothing they could act on)."""
+    import sqlite3
+
+    try:
+        open_state_store(location).close()
+    except OSError as exc:
+        raise ConfigError(f"state.path: {location}: cannot create or write the state: {exc.strerror or exc}") from None
+    except sqlite3.Error as exc:
+        raise ConfigError(f"state.path: {location}: cannot open the state database: {exc}") from None
 
 
 class _HandStartedRuns:
