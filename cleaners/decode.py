@@ -20,13 +20,16 @@ _BINARY_SNIFF_BYTES = 4096
 
 
 def looks_binary(content: bytes) -> bool:
-    """NUL bytes or many control characters in the first few KB: not a text document."""
+    """Many NUL bytes or control characters in the first few KB: not a text document.
+
+    A stray NUL in a text page does not make it binary (it is stripped from the text); compressed or
+    image data has NULs and control bytes all over (about one byte in ten)."""
     head = content[:_BINARY_SNIFF_BYTES]
     if not head:
         return False
     if read_bom(head)[0] in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
         return False
-    if b"\x00" in head:
+    if head.count(b"\x00") > len(head) * 0.01:
         return True
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return controls / len(head) > 0.05

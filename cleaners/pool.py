@@ -126,10 +126,13 @@ def _describe_exit(code: int | None) -> str:
 class CleaningPool:
     """``workers`` processes cleaning with the options of ``config_path``; see the module docstring."""
 
-    def __init__(self, workers: int, config_path: str | None, max_seconds: float) -> None:
+    def __init__(
+        self, workers: int, config_path: str | None, max_seconds: float, grace: float = HARD_GRACE_SECONDS
+    ) -> None:
         self.size = max(1, workers)
         self.config_path = config_path
-        self.hard_seconds = max_seconds + HARD_GRACE_SECONDS if max_seconds > 0 else 0.0
+        self.grace = grace
+        self.hard_seconds = max_seconds + grace if max_seconds > 0 else 0.0
         self.replaced = 0
         self._context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         self._workers: list[_Worker] = []
@@ -245,7 +248,7 @@ class CleaningPool:
             elif time.monotonic() >= worker.deadline:
                 assert worker.seq is not None
                 detail = (
-                    f"still cleaning after {self.hard_seconds:g} s (max_seconds plus {HARD_GRACE_SECONDS:g} s); "
+                    f"still cleaning after {self.hard_seconds:g} s (max_seconds plus {self.grace:g} s); "
                     "worker killed and replaced"
                 )
                 done[worker.seq] = Rejected(RejectReason.TOO_COMPLEX, detail, worker.source)

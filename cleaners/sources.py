@@ -263,7 +263,8 @@ def iter_warc(path: str, max_bytes: int) -> Iterator[RawDocument | Rejected | Sk
                 unread = size - records.offset
                 detail = f"truncated or corrupt WARC: {unread} bytes after offset {records.offset} unreadable"
                 yield Rejected(RejectReason.READ_ERROR, detail, path)
-    except (ArchiveLoadFailed, EOFError, zlib.error, gzip.BadGzipFile, OSError, ValueError) as exc:
+    except (ArchiveLoadFailed, EOFError, zlib.error, gzip.BadGzipFile, OSError, ValueError, AttributeError) as exc:
+        # AttributeError: warcio on a malformed record (a response without a target URI, say)
         if held is not None:
             yield held[2]
         yield Rejected(RejectReason.READ_ERROR, f"unreadable WARC: {exc}", path)

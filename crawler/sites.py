@@ -57,7 +57,7 @@ def _check_pattern(value: str) -> str:
         raise PydanticCustomError("pattern", "not a valid regular expression: {error}", {"error": str(exc)}) from None
     unsafe = unsafe_reason(value)
     if unsafe:  # matched in the crawl's reactor: one catastrophic pattern would stall every site
-        raise PydanticCustomError("pattern", "pattern {pattern!r} refused: {why}", {"pattern": value, "why": unsafe})
+        raise PydanticCustomError("pattern", "{detail}", {"detail": f"pattern {value!r} refused: {unsafe}"})
     return value
 
 
