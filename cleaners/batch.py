@@ -16,6 +16,7 @@ against its document and the run goes on (cleaners.pool).
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import shutil
 import sys
@@ -101,6 +102,7 @@ class Output:
 
     def __init__(self, target: str | Path | IO[str] | None, *, append: bool = False, resume: bool = False) -> None:
         self.final: Path | None = None
+        self._lock: int | None = None
         self.done: set[InputKey] = set()
         self.existing: list[dict[str, Any]] = []
         if target is None or not isinstance(target, str | Path):
@@ -108,6 +110,15 @@ class Output:
             self.writer = JsonlWriter(target if target is not None else sys.stdout)
             return
         final = Path(target)
+        try:
+            self._open(final, append=append, resume=resume)
+        except OutputError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.errno, f"cannot write {final}: {exc.strerror or exc}") from exc
+
+    def _open(self, final: Path, *, append: bool, resume: bool) -> None:
+        self._lock_output(final)
         if append:
             self.path = final
         else:
@@ -123,6 +134,26 @@ class Output:
                 self.done.add(article_key(record))
                 self.existing.append(record)
 
+    def _lock_output(self, final: Path) -> None:
+        """Two runs into one output would interleave their lines: the second one stops at once. The lock
+        (flock on ``FILE.lock``, which stays) goes away with the process, however it ends. A device
+        (``--append -o /dev/stdout``) is not locked."""
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists() and not final.is_file():
+            return
+        self._lock = os.open(final.with_name(final.name + ".lock"), os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock)
+            self._lock = None
+            raise OutputError(errno.EBUSY, f"another presswash clean is writing {final}") from None
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
     def write_line(self, line: str) -> None:
         try:
             self.writer.write_line(line)
@@ -136,12 +167,14 @@ class Output:
             self.writer.close()
             if self.final is not None and self.path is not None:
                 os.replace(self.path, self.final)
+            self._unlock()
         except OSError as exc:
             raise OutputError(exc.errno, f"cannot finish {self.final or self.path}: {exc.strerror or exc}") from exc
 
     def abandon(self) -> None:
         """The run was interrupted: keep the partial file for ``--resume``."""
         self.writer.close()
+        self._unlock()
 
 
 def clean_inputs(

@@ -70,6 +70,22 @@ def expand_inputs(specs: list[str], max_bytes: int = 16_000_000) -> Iterator[Inp
     named explicitly is taken whatever its suffix (the core sniffs its type) if it is a regular file;
     ``-`` reads standard input, at most ``max_bytes``.
     """
+    seen: set[tuple[int, int]] = set()
+    for item in _expand(specs, max_bytes):
+        if isinstance(item, FileInput | WarcInput):
+            try:
+                info = os.stat(item.path)
+            except OSError:
+                yield item  # the reader reports it
+                continue
+            if (info.st_dev, info.st_ino) in seen:  # named twice (or a hard link): its articles would be too
+                yield Skipped("named_twice", "the same file was already given as an input", item.path)
+                continue
+            seen.add((info.st_dev, info.st_ino))
+        yield item
+
+
+def _expand(specs: list[str], max_bytes: int) -> Iterator[InputItem]:
     for spec in specs:
         if spec == "-":
             yield _read_stdin(max_bytes)
@@ -87,7 +103,7 @@ def expand_inputs(specs: list[str], max_bytes: int = 16_000_000) -> Iterator[Inp
                 yield Rejected(RejectReason.READ_ERROR, "no file matches this pattern", spec)
             for match in matches:
                 if Path(match).is_dir():
-                    yield from expand_inputs([match], max_bytes)
+                    yield from _expand([match], max_bytes)
                 else:
                     yield _named_file(match)
         else:

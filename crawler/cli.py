@@ -17,7 +17,7 @@ EXIT_INTERRUPTED = 130
 
 
 def _clean_command(args: argparse.Namespace) -> int:
-    from cleaners.batch import clean_inputs
+    from cleaners.batch import OutputError, clean_inputs
 
     output = args.output
     to_file = bool(output) and output != "-"
@@ -44,6 +44,9 @@ def _clean_command(args: argparse.Namespace) -> int:
             append=args.append,
             resume=args.resume,
         )
+    except OutputError as exc:  # the output cannot even be opened (or another run is writing it)
+        print(f"presswash: {exc.strerror}; nothing cleaned", file=sys.stderr)
+        return EXIT_INPUT_FAILED
     finally:
         signal.signal(signal.SIGTERM, previous)
     if stats_path:
