@@ -746,3 +746,27 @@ def test_iter_warc_never_yields_silently_less_than_the_file_holds(tmp_path: Path
     assert isinstance(items[0], RawDocument)
     assert any(isinstance(i, Rejected) and i.reason is RejectReason.READ_ERROR for i in items[1:])
     assert not any(isinstance(i, Skipped) for i in items)
+
+
+# --- neighbours: the same input twice, two runs into one output ---------------------------------------------
+
+
+def test_an_input_named_twice_is_written_once(tmp_path: Path) -> None:
+    root = make_corpus(tmp_path / "in", 2)
+    out = tmp_path / "out.jsonl"
+    stats = clean_inputs([str(root), str(root / "0000.html")], output=out, workers=1)
+    assert stats.written == 2 and dict(stats.skipped) == {"named_twice": 1} and stats.accounted
+    assert len(set(ids(out))) == len(ids(out)) == 2
+
+
+def test_a_second_run_into_the_same_output_stops_at_once(tmp_path: Path) -> None:
+    from cleaners.batch import Output, OutputError
+
+    out = tmp_path / "out.jsonl"
+    first = Output(out)
+    try:
+        with pytest.raises(OutputError, match="another presswash clean is writing"):
+            Output(out)
+    finally:
+        first.abandon()
+    Output(out).commit()  # free again once the first run is over
