@@ -157,6 +157,10 @@ class Output:
     def write_line(self, line: str) -> None:
         try:
             self.writer.write_line(line)
+        except BrokenPipeError:
+            if self.path is None:
+                raise  # stdout's reader went away (`| head`): the CLI ends quietly, as a filter does
+            raise OutputError(errno.EPIPE, f"cannot write {self.path}: broken pipe") from None
         except OSError as exc:
             raise OutputError(exc.errno, f"cannot write {self.path or 'stdout'}: {exc.strerror or exc}") from exc
 

@@ -28,5 +28,8 @@ class RawDocument:
 
     @property
     def source(self) -> str:
-        """The name a user knows this input by, for errors and stats."""
+        """The name a user knows this input by, for errors and stats: the URL, and for a record of a local
+        archive (WARC) also the file it is in."""
+        if self.url and self.source_path and self.source_path != self.url:
+            return f"{self.url} (in {self.source_path})"
         return self.url or self.source_path or "<unnamed>"

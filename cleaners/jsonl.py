@@ -7,6 +7,7 @@ before anything new is appended. Readers can therefore trust every line they see
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -67,9 +68,15 @@ class JsonlWriter:
         data = line + "\n"
         if self._fd is not None:
             payload = data.encode("utf-8")
-            written = os.write(self._fd, payload)
-            while written < len(payload):  # a short write on a regular file is rare but legal
-                written += os.write(self._fd, payload[written:])
+            start = os.fstat(self._fd).st_size
+            try:
+                written = os.write(self._fd, payload)
+                while written < len(payload):  # a short write on a regular file is rare but legal
+                    written += os.write(self._fd, payload[written:])
+            except OSError:
+                with contextlib.suppress(OSError):  # disk full mid-line: take the torn part back
+                    os.ftruncate(self._fd, start)
+                raise
             if self.fsync:
                 os.fsync(self._fd)
         else:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import signal
 import sys
 
@@ -185,6 +187,10 @@ def _main(argv: list[str] | None) -> int:
         print("presswash: interrupted; every line written so far is whole", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
+        # The reader of stdout went away (`presswash clean ... | head`): stop quietly, and keep Python's
+        # final flush of stdout from failing again.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
 
 
