@@ -175,6 +175,8 @@ def bad_inputs(a: Audit) -> list[tuple[str, Callable[[], Outcome]]]:
                 sources = [r.get("source_path") or "" for r in lines(case / "out.jsonl")]
                 if verdict.ok and not any(s.endswith(filename) for s in sources):
                     return Outcome(False, f"not written: {result.err[-300:]!r}")
+                if any("\x00" in r["text"] or "\ufffd" in r["text"] for r in lines(case / "out.jsonl")):
+                    return Outcome(False, "NUL or U+FFFD in the text")
                 return verdict
             return judged(result, case, expect=outcome, named=filename if named else None, outcome=outcome)
 

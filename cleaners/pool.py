@@ -68,6 +68,7 @@ def _worker_main(conn: Connection, config_path: str | None, parent_pid: int) -> 
     if os.getppid() != parent_pid:  # the parent died before the death signal was armed
         os._exit(0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
     from cleaners import worker
     from cleaners.budget import clean_within_budget
     from cleaners.sources import read_file
