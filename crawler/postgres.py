@@ -312,7 +312,7 @@ def _upsert_sql(names: Names) -> Any:
 
 def upsert_articles(
     conn: psycopg.Connection[Any],
-    records: Iterable[Article | Mapping[str, Any] | MalformedLine],
+    records: Iterable[Article | Mapping[str, Any]],
     *,
     schema: str | None = None,
     names: Names | None = None,
