@@ -24,9 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 from cleaners.config import ConfigError, load_yaml, validate
-from cleaners.options import PROJECT_ROOT
-
-DEFAULT_SITES_CONFIG = Path("config") / "sites.yaml"
+from cleaners.options import find_config
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -406,13 +404,10 @@ def _cross_checks(spec: SitesFile, path: Path) -> None:
 
 
 def resolve_config_path(config_path: str | os.PathLike[str] | None) -> Path:
-    """The sites file as the user named it; the default is config/sites.yaml of the current directory,
-    else of the project (so `scrapy crawl` works from the project root as Scrapy users expect)."""
-    if config_path:
-        return Path(config_path)
-    if DEFAULT_SITES_CONFIG.exists():
-        return DEFAULT_SITES_CONFIG
-    return PROJECT_ROOT / DEFAULT_SITES_CONFIG
+    """The sites file as the user named it, else $PRESSWASH_SITES_CONFIG, else config/sites.yaml of the
+    current directory (so `scrapy crawl` works from the project root as Scrapy users expect), else the
+    built-in one (cleaners.options.find_config)."""
+    return find_config("sites.yaml", config_path)
 
 
 def load_sites(config_path: str | os.PathLike[str] | None = None) -> Sites:
