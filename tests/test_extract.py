@@ -21,6 +21,7 @@ import pytest
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
+from services import unavailable
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
@@ -34,7 +35,6 @@ from cleaners.decode import decode_html
 from cleaners.document import RawDocument
 from cleaners.extract import ExtractedPage, extract_html, filter_blocks, join_split_body
 from cleaners.options import CleaningOptions, load_options
-from services import unavailable
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 URL = "https://ex.com/news/council-budget"
