@@ -18,8 +18,11 @@ web: they are counted, not fatal.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +30,7 @@ from typing import Any
 
 from cleaners.config import ConfigError
 from cleaners.options import load_options
+from crawler.recurring import state_enabled
 from crawler.redis_mode import crawl_overrides, load_scale_settings
 from crawler.runlog import (
     EXIT_LOCKED,
@@ -85,6 +89,11 @@ def run_crawl(
         scale = load_scale_settings(overrides.get("PRESSWASH_CONFIG"))
         for key, value in crawl_overrides(scale).items():
             overrides.setdefault(key, value)
+        if not state_enabled(build_settings(overrides)):  # --set PRESSWASH_STATE=off: a one-off, nothing kept
+            throwaway = tempfile.mkdtemp(prefix="presswash-state-off-")
+            atexit.register(shutil.rmtree, throwaway, ignore_errors=True)
+            overrides.setdefault("PRESSWASH_STATE_PATH", str(Path(throwaway) / "state.sqlite3"))
+            overrides["JOBDIR"] = None
         location = str(
             overrides.get("PRESSWASH_STATE_PATH")
             or state_location(
@@ -105,18 +114,22 @@ def run_crawl(
     from crawler.spiders.news import run_identity
 
     run_id, run_date = run_identity()
-    overrides.setdefault("PRESSWASH_RUN_ID", os.environ.get(RUN_ID_ENV) or run_id)
+    # Each site's crawler gets its own run id (_crawl_sites); the process-wide settings carry none, because
+    # CrawlerProcess merges its settings into every crawler at the same priority and would overwrite it.
+    base_run_id = str(overrides.pop("PRESSWASH_RUN_ID", None) or os.environ.get(RUN_ID_ENV) or run_id)
     overrides.setdefault("PRESSWASH_RUN_DATE", run_date)
     overrides["PRESSWASH_SITES_CONFIG"] = str(loaded.path)
     overrides["PRESSWASH_STATE_PATH"] = location
     overrides["PRESSWASH_SITE_LOCKED"] = True  # taken below, for every site, before Scrapy starts
+    overrides["PRESSWASH_RUN_RECORDED"] = True  # by _HandStartedRuns below, not by the RunRecorder extension
     settings = build_settings(overrides)
     names = [site.name for site in selected]
-    run_log = _HandStartedRuns(location, out, settings.get("PRESSWASH_RUN_ID"), names)
+    run_ids = site_run_ids(base_run_id, names)
+    run_log = _HandStartedRuns(location, out, run_ids)
     try:
         with hold_site_locks(lock_dir_for(location, out), names):
             run_log.started()
-            started = _crawl_sites(settings, names, str(loaded.path))
+            started = _crawl_sites(settings, run_ids, str(loaded.path))
     except SiteBusy as exc:
         print(f"presswash: {exc}; not started", file=sys.stderr)
         return EXIT_LOCKED
@@ -124,12 +137,20 @@ def run_crawl(
     status = EXIT_OK
     for name, crawler, errors in started:
         stats = crawler.stats.get_stats() if crawler.stats else {}
-        line, ok = _summary(name, stats, errors, out / name / f"{settings.get('PRESSWASH_RUN_DATE')}.jsonl")
+        line, ok = site_summary(name, stats, errors, out / name / f"{settings.get('PRESSWASH_RUN_DATE')}.jsonl")
         print(line, file=sys.stderr)
         run_log.finished(name, ok, line if not ok else None)
         if not ok:
             status = EXIT_FAILED
     return status
+
+
+def site_run_ids(run_id: str, sites: list[str]) -> dict[str, str]:
+    """One run id per site: the run log keeps one record per run id, so a crawl of several sites records
+    one run for each (``<run id>-<site>``); a crawl of one site keeps the id it was given (the scheduler's)."""
+    if len(sites) == 1:
+        return {sites[0]: run_id}
+    return {site: f"{run_id}-{site}" for site in sites}
 
 
 class _HandStartedRuns:
@@ -139,12 +160,13 @@ class _HandStartedRuns:
     best effort: the crawl's own output and stats are the record of truth, a state store that cannot take
     the record costs a warning, never the crawl."""
 
-    def __init__(self, location: str, output: Path, run_id: str, sites: list[str]) -> None:
+    def __init__(self, location: str, output: Path, run_ids: dict[str, str]) -> None:
         self.enabled = not os.environ.get(HELD_LOCKS_ENV)
-        self.location, self.output, self.run_id = location, output, run_id
+        self.location, self.output = location, output
         started_at, pid, host = utc_iso(), os.getpid(), this_host()
         self.records = {
-            site: RunRecord(run_id, site, started_at, trigger="manual", pid=pid, host=host) for site in sites
+            site: RunRecord(run_id, site, started_at, trigger="manual", pid=pid, host=host)
+            for site, run_id in run_ids.items()
         }
 
     def started(self) -> None:
@@ -154,7 +176,7 @@ class _HandStartedRuns:
         record = self.records.get(site)
         if record is None:
             return
-        stats = stats_path_for(self.output, site, self.run_id)
+        stats = stats_path_for(self.output, site, record.run_id)
         counts = read_run_counts(stats) if stats.is_file() else {}
         finished = replace(
             record,
@@ -179,19 +201,22 @@ class _HandStartedRuns:
                 store.close()
         except Exception as exc:  # best effort, see the class docstring
             sites = ", ".join(record.site for record in records)
-            print(f"presswash: {sites}: run {self.run_id} not recorded in the run log: {exc}", file=sys.stderr)
+            ids = ", ".join(sorted({record.run_id for record in records}))
+            print(f"presswash: {sites}: run {ids} not recorded in the run log: {exc}", file=sys.stderr)
 
 
-def _crawl_sites(settings: Any, names: list[str], config: str) -> list[tuple[str, Any, list[BaseException]]]:
-    """One NewsSpider crawler per site in one CrawlerProcess; returns (site, crawler, start errors)."""
+def _crawl_sites(settings: Any, run_ids: dict[str, str], config: str) -> list[tuple[str, Any, list[BaseException]]]:
+    """One NewsSpider crawler per site in one CrawlerProcess, each with its run id; returns (site, crawler,
+    start errors)."""
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.news import NewsSpider
 
     process = CrawlerProcess(settings)
     started: list[tuple[str, Any, list[BaseException]]] = []
-    for name in names:
+    for name, run_id in run_ids.items():
         crawler = process.create_crawler(NewsSpider)
+        crawler.settings.set("PRESSWASH_RUN_ID", run_id, priority="cmdline")  # each crawler has its own copy
         errors: list[BaseException] = []
         deferred = process.crawl(crawler, site=name, config=config)
         deferred.addErrback(lambda failure, errors=errors: errors.append(failure.value))
@@ -200,7 +225,7 @@ def _crawl_sites(settings: Any, names: list[str], config: str) -> list[tuple[str
     return started
 
 
-def _summary(site: str, stats: dict[str, Any], errors: list[BaseException], output: Path) -> tuple[str, bool]:
+def site_summary(site: str, stats: dict[str, Any], errors: list[BaseException], output: Path) -> tuple[str, bool]:
     """One line per site for the terminal, and whether the site's crawl counts as a success."""
     if errors:
         return f"presswash: {site}: crawl did not run: {type(errors[0]).__name__}: {errors[0]}", False

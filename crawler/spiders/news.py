@@ -23,9 +23,13 @@ Scrapy 2.16+ calls ``async def start()`` only (``start_requests`` is never calle
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
@@ -59,7 +63,7 @@ from crawler.extensions import (
 )
 from crawler.items import PageItem
 from crawler.middlewares import truncate_robots
-from crawler.recurring import SharedState, dedup_settings, recurring_scrapy_settings
+from crawler.recurring import SharedState, dedup_settings, recurring_scrapy_settings, state_enabled
 from crawler.redis_mode import (
     SEED_SOURCE,
     RedisCrawlCoordinator,
@@ -157,6 +161,13 @@ class NewsSpider(scrapy.Spider):
             **recurring_scrapy_settings(settings, site.name),  # state file, dedup, archive, JOBDIR
         }
         redis_url = settings.get("PRESSWASH_REDIS_URL")
+        if not state_enabled(settings):
+            # A one-off (-s PRESSWASH_STATE=off): fetch everything as if for the first time, remember nothing.
+            # The state is a throwaway store (dedup within the run still works), no JOBDIR, no run record.
+            throwaway = tempfile.mkdtemp(prefix="presswash-state-off-")
+            atexit.register(shutil.rmtree, throwaway, ignore_errors=True)
+            # (at spider priority, as everything here: a state path given on the command line still wins)
+            ours.update({"PRESSWASH_STATE_PATH": str(Path(throwaway) / "state.sqlite3"), "JOBDIR": None})
         if redis_url:  # a shared crawl: this site's queue and fingerprints in Redis, no JOBDIR
             ours.update(redis_settings(redis_url, settings.get("PRESSWASH_REDIS_PREFIX") or "presswash", site.name))
         if settings.getpriority("PRESSWASH_CONTACT_URL") > settings.getpriority("USER_AGENT"):
