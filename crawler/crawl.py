@@ -11,8 +11,10 @@ of processes with their own output directories crawl one site together, taking w
 
 Exit status: 0 when every site finished and accounted for every article URL; 1 when a crawl did not
 start or finish, lost track of a URL, or the cleaner or a callback crashed; 2 for a config error;
-75 when a site is being crawled by another process. Fetch failures (404, timeouts) are normal on the
-web: they are counted, not fatal.
+75 when a site is being crawled by another process; 130 when stopped by Ctrl-C (SIGINT) or SIGTERM.
+Fetch failures (404, timeouts) are normal on the web: they are counted, not fatal; but a site of which
+nothing at all could be fetched (every feed, sitemap and page failed: DNS, refused, HTTP errors) is a
+failure, named in the summary.
 """
 
 from __future__ import annotations
@@ -43,12 +45,14 @@ from crawler.runlog import (
     stats_path_for,
     this_host,
 )
-from crawler.sites import load_sites
+from crawler.sites import contact_warning, load_sites
 from crawler.state import RunRecord, load_recurring_settings, open_state_store, state_location, utc_iso
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 _OK_FINISH = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
 _CRASH_REASONS = ("internal_error", "pipeline_error", "spider_error")
+_SHOWN_FAILURES = 5
 
 
 def build_settings(overrides: dict[str, Any] | None = None) -> Any:
@@ -70,6 +74,7 @@ def run_crawl(
     sites: list[str] | None,
     output_dir: str | None,
     settings_overrides: dict[str, Any] | None = None,
+    verbose: bool = False,
 ) -> int:
     """Crawl the named sites (every enabled site when None) in one CrawlerProcess; return an exit status.
 
@@ -118,6 +123,12 @@ def run_crawl(
     # CrawlerProcess merges its settings into every crawler at the same priority and would overwrite it.
     base_run_id = str(overrides.pop("PRESSWASH_RUN_ID", None) or os.environ.get(RUN_ID_ENV) or run_id)
     overrides.setdefault("PRESSWASH_RUN_DATE", run_date)
+    from crawler.settings import DEFAULT_CONTACT_URL
+
+    warning = contact_warning(selected, build_settings(overrides).get("PRESSWASH_CONTACT_URL"), DEFAULT_CONTACT_URL)
+    if warning:
+        print(f"presswash: warning: {warning}", file=sys.stderr)
+    overrides["PRESSWASH_CONTACT_WARNED"] = True  # once per process: not again from each site's spider
     overrides["PRESSWASH_SITES_CONFIG"] = str(loaded.path)
     overrides["PRESSWASH_STATE_PATH"] = location
     overrides["PRESSWASH_SITE_LOCKED"] = True  # taken below, for every site, before Scrapy starts
@@ -129,14 +140,27 @@ def run_crawl(
     try:
         with hold_site_locks(lock_dir_for(location, out), names):
             run_log.started()
-            started = _crawl_sites(settings, run_ids, str(loaded.path))
+            started = _crawl_sites(settings, run_ids, str(loaded.path), verbose)
     except SiteBusy as exc:
         print(f"presswash: {exc}; not started", file=sys.stderr)
         return EXIT_LOCKED
 
+    every = {name: (crawler.stats.get_stats() if crawler.stats else {}, errors) for name, crawler, errors in started}
+    if any(stats.get("finish_reason") == "shutdown" for stats, _ in every.values()):
+        # Ctrl-C (or SIGTERM): Scrapy stopped gracefully; one line says where each site stopped.
+        done = "; ".join(
+            f"{name}: read {stats.get('presswash/read', 0)}, written {stats.get('presswash/written', 0)}"
+            for name, (stats, _) in every.items()
+        )
+        print(
+            f"presswash: interrupted; every line written so far is whole ({done}); the next run resumes",
+            file=sys.stderr,
+        )
+        for name in every:
+            run_log.finished(name, False, "interrupted", status="interrupted", exit_code=EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     status = EXIT_OK
-    for name, crawler, errors in started:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
+    for name, (stats, errors) in every.items():
         line, ok = site_summary(name, stats, errors, out / name / f"{settings.get('PRESSWASH_RUN_DATE')}.jsonl")
         print(line, file=sys.stderr)
         run_log.finished(name, ok, line if not ok else None)
@@ -172,7 +196,9 @@ class _HandStartedRuns:
     def started(self) -> None:
         self._put(list(self.records.values()))
 
-    def finished(self, site: str, ok: bool, detail: str | None) -> None:
+    def finished(
+        self, site: str, ok: bool, detail: str | None, status: str | None = None, exit_code: int | None = None
+    ) -> None:
         record = self.records.get(site)
         if record is None:
             return
@@ -180,9 +206,9 @@ class _HandStartedRuns:
         counts = read_run_counts(stats) if stats.is_file() else {}
         finished = replace(
             record,
-            status="ok" if ok else "failed",
+            status=status or ("ok" if ok else "failed"),  # type: ignore[arg-type]
             finished_at=utc_iso(),
-            exit_code=EXIT_OK if ok else EXIT_FAILED,
+            exit_code=exit_code if exit_code is not None else (EXIT_OK if ok else EXIT_FAILED),
             stats_path=str(stats) if stats.is_file() else None,
             detail=detail,
             **counts,
@@ -205,13 +231,18 @@ class _HandStartedRuns:
             print(f"presswash: {sites}: run {ids} not recorded in the run log: {exc}", file=sys.stderr)
 
 
-def _crawl_sites(settings: Any, run_ids: dict[str, str], config: str) -> list[tuple[str, Any, list[BaseException]]]:
+def _crawl_sites(
+    settings: Any, run_ids: dict[str, str], config: str, verbose: bool = False
+) -> list[tuple[str, Any, list[BaseException]]]:
     """One NewsSpider crawler per site in one CrawlerProcess, each with its run id; returns (site, crawler,
     start errors)."""
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.logs import install_crawl_logging
     from crawler.spiders.news import NewsSpider
 
+    install_crawl_logging(settings, verbose=verbose)  # ours, once, instead of Scrapy's per crawler
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     process = CrawlerProcess(settings)
     started: list[tuple[str, Any, list[BaseException]]] = []
     for name, run_id in run_ids.items():
@@ -249,6 +280,13 @@ def site_summary(site: str, stats: dict[str, Any], errors: list[BaseException], 
     line = f"presswash: {site}: {', '.join(parts)}; finish {finish}; {where}; stats {stats.get('presswash/stats_file')}"
     if not stats.get("presswash/accounted", False):
         line += "; NOT ALL URLS ACCOUNTED FOR"
+    if stats.get("presswash/fetched_nothing"):
+        ok = False
+        failures = list(stats.get("presswash/entry_failures") or [])
+        line += f"\npresswash: {site}: NOTHING FETCHED: every feed, sitemap and page failed:"
+        line += "".join(f"\n    {failure}" for failure in failures[:_SHOWN_FAILURES])
+        if len(failures) > _SHOWN_FAILURES:
+            line += f"\n    ... {len(failures) - _SHOWN_FAILURES} more in the stats file"
     return line, ok
 
 
@@ -296,7 +334,10 @@ def crawl_command(args: argparse.Namespace) -> int:
         overrides["PRESSWASH_CONTACT_URL"] = args.contact_url
     if args.log_level:
         overrides["LOG_LEVEL"] = args.log_level.upper()
-    return run_crawl(args.config, args.sites, args.output, overrides)
+    verbose = bool(getattr(args, "verbose", False))
+    if not verbose:  # the counts are in the summary and the stats JSON; -v shows Scrapy's dump too
+        overrides.setdefault("STATS_DUMP", False)
+    return run_crawl(args.config, args.sites, args.output, overrides, verbose=verbose)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

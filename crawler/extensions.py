@@ -118,6 +118,30 @@ def classify_failure(failure: Failure) -> tuple[str, str, int | None]:
     return "failed", _snake(type(exc).__name__), None
 
 
+#: What a crawl fetches on its way to articles; when every one of them failed, the crawl fetched nothing.
+ENTRY_KINDS = ("robots", "feed", "sitemap", "page")
+_MAX_ENTRY_FAILURES = 20
+_FAILURE_WORDS = {
+    "dns_error": "DNS lookup failed",
+    "connection_refused": "connection refused",
+    "timeout": "timed out",
+    "connection_lost": "connection lost",
+    "data_loss": "response cut short",
+    "too_large_download": "larger than the download size limit",
+    "robots_forbidden": "forbidden by robots.txt",
+    "redirect_limit": "too many redirects",
+    "redirect_loop": "redirect loop",
+    "not_html": "not HTML",
+}
+
+
+def describe_failure(reason: str | None, status: int | None = None) -> str:
+    """A failure reason as a person reads it: ``dns_error`` -> ``DNS lookup failed``, ``http_404`` -> ``HTTP 404``."""
+    if reason and reason.startswith("http_"):
+        return f"HTTP {reason[5:]}"
+    return _FAILURE_WORDS.get(reason or "", reason or "failed")
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -144,6 +168,7 @@ class RunAccounting:
         self.skipped: Counter[str] = Counter()
         self._ledger_enabled = ledger
         self._ledger: JsonlWriter | None = None
+        self.entry_failures: list[str] = []  # the first failed feeds, sitemaps and pages, for the summary
         self.stats_path = self.runs_dir / f"{run_id}.json"
         self.ledger_path = self.runs_dir / f"{run_id}.urls.jsonl"
 
@@ -194,6 +219,8 @@ class RunAccounting:
         if kind != ARTICLE:
             key = outcome if outcome == "ok" else f"{outcome}/{reason}"
             self.other[kind][key] += 1
+            if outcome == "failed" and len(self.entry_failures) < _MAX_ENTRY_FAILURES:
+                self.entry_failures.append(f"{kind} {request.url}: {describe_failure(reason, status)}")
             self._inc(f"presswash/{kind}/{key}")
             self._record(request, kind, outcome, reason, detail, status)
             return
@@ -292,6 +319,17 @@ class RunAccounting:
                 "ledger": str(self.ledger_path) if self._ledger_enabled else None,
             }
         )
+        # A crawl that fetched nothing at all must not look like a quiet day: no article read, and not one
+        # feed, sitemap or page fetched, while some failed (DNS, refused, HTTP errors).
+        # (robots.txt read fine counts for nothing: it leads to articles only through feeds and sitemaps)
+        entries = [self.other.get(kind, Counter()) for kind in ENTRY_KINDS]
+        entry_ok = sum(self.other.get(kind, Counter()).get("ok", 0) for kind in ENTRY_KINDS if kind != "robots")
+        entry_failed = sum(v for counts in entries for key, v in counts.items() if key.startswith("failed/"))
+        fetched_nothing = self.run.read == 0 and entry_ok == 0 and entry_failed > 0
+        self.run.extra["fetched_nothing"] = fetched_nothing
+        self.run.extra["entry_failures"] = list(self.entry_failures)
+        self._set("presswash/fetched_nothing", fetched_nothing)
+        self._set("presswash/entry_failures", list(self.entry_failures))
         # The PostgreSQL sink's counts (crawler.postgres; its pipeline has closed by now, last batch included).
         postgres = {k.rsplit("/", 1)[1]: v for k, v in self._scrapy_stats("presswash/postgres/").items()}
         if postgres:

@@ -17,7 +17,9 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # --- identity: an honest User-Agent naming the project and a way to reach the operator ---------------
 # Set PRESSWASH_CONTACT_URL (environment, -s, or `presswash crawl --contact-url`) to a page or mailto:
 # where site owners can reach whoever runs this crawl; the spider rebuilds USER_AGENT from it.
-PRESSWASH_CONTACT_URL = os.environ.get("PRESSWASH_CONTACT_URL", "https://github.com/presswash/presswash")
+# Left at the project's own page, crawling a public site warns once (crawler.sites.contact_warning).
+DEFAULT_CONTACT_URL = "https://github.com/presswash/presswash"
+PRESSWASH_CONTACT_URL = os.environ.get("PRESSWASH_CONTACT_URL") or DEFAULT_CONTACT_URL
 USER_AGENT = f"presswash/{__version__} (+{PRESSWASH_CONTACT_URL})"
 
 # --- politeness --------------------------------------------------------------------------------------
@@ -135,6 +137,8 @@ PRESSWASH_ARCHIVE_RETENTION_DAYS = None
 # `presswash crawl` locks every site it crawls before starting and says so here; `scrapy crawl` does not,
 # so the SiteGuard extension takes the site's lock itself.
 PRESSWASH_SITE_LOCKED = False
+# Set by `presswash crawl` once it has warned about a missing contact URL, so its spiders do not again.
+PRESSWASH_CONTACT_WARNED = False
 # `presswash crawl` writes the run log's records itself; `scrapy crawl` and scrapyd leave it to RunRecorder.
 PRESSWASH_RUN_RECORDED = False
 # JOBDIR: output/jobs/<site> (state.jobs_dir), set by the spider; a killed run's JOBDIR is discarded.

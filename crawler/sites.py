@@ -417,3 +417,32 @@ def load_sites(config_path: str | os.PathLike[str] | None = None) -> Sites:
     spec = validate(SitesFile, data, path)
     _cross_checks(spec, path)
     return Sites(path=path, sites=tuple(site.with_defaults(spec.defaults) for site in spec.sites))
+
+
+_PRIVATE_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".example", ".internal", ".lan", ".home.arpa")
+
+
+def is_public_host(host: str) -> bool:
+    """A host on the public internet: not loopback or a private address, not a reserved name (.test, .local)."""
+    import ipaddress
+
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return bool(host) and host != "localhost" and not host.endswith(_PRIVATE_SUFFIXES)
+
+
+def contact_warning(sites: Iterable[SiteConfig], contact_url: str | None, default_contact: str) -> str | None:
+    """The one warning for crawling public sites while the User-Agent still names the project, not the
+    person crawling: site owners who want to reach them would write to the wrong people."""
+    if contact_url and contact_url != default_contact:
+        return None
+    public = sorted({site.name for site in sites if any(is_public_host(domain) for domain in site.domains)})
+    if not public:
+        return None
+    return (
+        f"crawling public sites ({', '.join(public)}) with the project's contact in the User-Agent "
+        f"({default_contact}), not yours: set your own page or mailto: with --contact-url URL, "
+        "$PRESSWASH_CONTACT_URL or -s PRESSWASH_CONTACT_URL=URL, so site owners can reach you"
+    )

@@ -30,7 +30,7 @@ from cleaners.jsonl import read_jsonl
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_FILES = ("scrapy.cfg", "setup.py", "pyproject.toml", "README.md", "cleaners", "crawler", "config")
+PROJECT_FILES = ("scrapy.cfg", "setup.py", "pyproject.toml", "README.md", "cleaners", "crawler", "presswash", "config")
 
 
 def free_port() -> int:

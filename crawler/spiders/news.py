@@ -24,6 +24,7 @@ Scrapy 2.16+ calls ``async def start()`` only (``start_requests`` is never calle
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import tempfile
@@ -72,7 +73,7 @@ from crawler.redis_mode import (
     redis_settings,
     seed_entries,
 )
-from crawler.sites import SiteConfig, load_sites
+from crawler.sites import SiteConfig, contact_warning, load_sites
 from crawler.state import FetchDecision, fetch_decision
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ if TYPE_CHECKING:
 DEPTH_META = "presswash_depth"
 #: Article requests one run makes from sitemap entries at most (PRESSWASH_MAX_SITEMAP_URLS); the rest wait.
 DEFAULT_MAX_SITEMAP_URLS = 50_000
+logger = logging.getLogger(__name__)
+_contact_warned = False  # `scrapy crawl`: the contact warning once per process
 
 # Discovery documents first (they lead to everything else), then articles, then pages to follow.
 PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, ARTICLE: 10, "page": 0}
@@ -170,6 +173,14 @@ class NewsSpider(scrapy.Spider):
             ours.update({"PRESSWASH_STATE_PATH": str(Path(throwaway) / "state.sqlite3"), "JOBDIR": None})
         if redis_url:  # a shared crawl: this site's queue and fingerprints in Redis, no JOBDIR
             ours.update(redis_settings(redis_url, settings.get("PRESSWASH_REDIS_PREFIX") or "presswash", site.name))
+        global _contact_warned
+        if not (_contact_warned or settings.getbool("PRESSWASH_CONTACT_WARNED")):
+            from crawler.settings import DEFAULT_CONTACT_URL
+
+            warning = contact_warning([site], settings.get("PRESSWASH_CONTACT_URL"), DEFAULT_CONTACT_URL)
+            if warning:
+                logger.warning(warning)
+                _contact_warned = True
         if settings.getpriority("PRESSWASH_CONTACT_URL") > settings.getpriority("USER_AGENT"):
             ours["USER_AGENT"] = f"presswash/{__version__} (+{settings.get('PRESSWASH_CONTACT_URL')})"
         for key, value in ours.items():
