@@ -91,14 +91,16 @@ def clean_inputs(
     on_result: Callable[[CleanResult], None] | None = None,
     dedup: DedupSettings | None = None,
     articles_only: bool = False,
+    fetch: Callable[[str], RawDocument | Rejected] | None = None,
 ) -> RunStats:
     """Clean every input named by ``specs`` and write one JSON line per article to ``output``.
 
     ``dedup``: deduplicate within this run (an in-memory index; nothing is kept between runs).
-    ``articles_only``: pages that are not articles (``page_type``) are rejected as not_article."""
+    ``articles_only``: pages that are not articles (``page_type``) are rejected as not_article.
+    ``fetch``: how URLs among ``specs`` are fetched (cleaners.fetch.Fetcher by default)."""
     options = load_options(config_path)
     index = DedupIndex(MemoryDedupStore(), dedup) if dedup is not None else None
-    tasks = _flatten(expand_inputs(specs), options.max_bytes)
+    tasks = _flatten(expand_inputs(specs, fetch), options.max_bytes)
     if workers <= 1:
         results = _results_in_process(tasks, options)
     else:

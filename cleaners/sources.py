@@ -12,13 +12,14 @@ import gzip
 import os
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from cleaners.article import Rejected, RejectReason
 from cleaners.document import RawDocument
+from cleaners.fetch import Fetcher, is_url
 
 SUPPORTED_SUFFIXES = (".html", ".htm", ".txt", ".html.gz", ".htm.gz", ".txt.gz", ".warc", ".warc.gz")
 _GLOB_CHARS = set("*?[")
@@ -47,13 +48,19 @@ def is_warc(name: str) -> bool:
     return name.lower().endswith((".warc", ".warc.gz"))
 
 
-def expand_inputs(specs: list[str]) -> Iterator[InputItem]:
+def expand_inputs(
+    specs: list[str], fetch: Callable[[str], RawDocument | Rejected] | None = None
+) -> Iterator[InputItem]:
     """Resolve command-line inputs in a stable order; an input that names nothing becomes a Rejected.
 
     Directories are walked recursively (sorted, supported suffixes only); a file named explicitly is
-    taken whatever its suffix (the core sniffs its type); ``-`` reads standard input.
+    taken whatever its suffix (the core sniffs its type); ``-`` reads standard input; an http(s) URL is
+    fetched with ``fetch`` (cleaners.fetch.Fetcher: robots.txt, User-Agent, timeout, size limit).
     """
     for spec in specs:
+        if is_url(spec):
+            yield (fetch or Fetcher())(spec)
+            continue
         if spec == "-":
             yield RawDocument(content=sys.stdin.buffer.read(), source_path="<stdin>")
             continue

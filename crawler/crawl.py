@@ -45,7 +45,7 @@ from crawler.runlog import (
     stats_path_for,
     this_host,
 )
-from crawler.sites import contact_warning, load_sites
+from crawler.sites import contact_warning, load_sites, split_config_args
 from crawler.state import RunRecord, load_recurring_settings, open_state_store, state_location, utc_iso
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -306,12 +306,20 @@ def _key_value(text: str) -> tuple[str, str]:
 
 def add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `presswash crawl` (the CLI module adds them to its sub-command)."""
-    parser.add_argument("--config", metavar="FILE", help="sites file (default: config/sites.yaml)")
+    parser.add_argument(
+        "--sites",
+        metavar="FILE",
+        dest="sites_file",
+        help="sites file (default: $PRESSWASH_SITES_CONFIG, config/sites.yaml)",
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", help="presswash.yaml: cleaning, state, dedup (default: $PRESSWASH_CONFIG, config/)"
+    )
     parser.add_argument(
         "--site", metavar="NAME", action="append", dest="sites", help="site to crawl (repeatable; default: all)"
     )
     parser.add_argument("--output", metavar="DIR", help="output directory (default: output)")
-    parser.add_argument("--clean-config", metavar="FILE", help="cleaning options (default: config/presswash.yaml)")
+    parser.add_argument("--clean-config", metavar="FILE", help=argparse.SUPPRESS)  # the old name of --config
     parser.add_argument("--contact-url", metavar="URL", help="contact URL put in the User-Agent")
     parser.add_argument(
         "--set",
@@ -328,8 +336,13 @@ def add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
 def crawl_command(args: argparse.Namespace) -> int:
     """Run `presswash crawl` from parsed arguments; returns the exit status."""
     overrides: dict[str, Any] = dict(args.set)
-    if args.clean_config:
-        overrides["PRESSWASH_CONFIG"] = args.clean_config
+    try:
+        sites_file, clean_config = split_config_args(args.config, args.sites_file, args.clean_config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    if clean_config:
+        overrides["PRESSWASH_CONFIG"] = clean_config
     if args.contact_url:
         overrides["PRESSWASH_CONTACT_URL"] = args.contact_url
     if args.log_level:
@@ -337,7 +350,7 @@ def crawl_command(args: argparse.Namespace) -> int:
     verbose = bool(getattr(args, "verbose", False))
     if not verbose:  # the counts are in the summary and the stats JSON; -v shows Scrapy's dump too
         overrides.setdefault("STATS_DUMP", False)
-    return run_crawl(args.config, args.sites, args.output, overrides, verbose=verbose)
+    return run_crawl(sites_file, args.sites, args.output, overrides, verbose=verbose)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -281,7 +281,8 @@ def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
     parser.add_argument("--output", metavar="DIR", default="output", help="output directory (default: output)")
     parser.add_argument("--state", metavar="PATH", help="state file (default: from presswash.yaml, output/...)")
-    parser.add_argument("--clean-config", metavar="FILE", help="presswash.yaml to read state.path from")
+    parser.add_argument("--config", metavar="FILE", dest="clean_config", help="presswash.yaml to read state.path from")
+    parser.add_argument("--clean-config", metavar="FILE", dest="clean_config", help=argparse.SUPPRESS)  # old name
     parser.set_defaults(handler=runs_command)
 
 

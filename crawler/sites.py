@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -446,3 +447,32 @@ def contact_warning(sites: Iterable[SiteConfig], contact_url: str | None, defaul
         f"({default_contact}), not yours: set your own page or mailto: with --contact-url URL, "
         "$PRESSWASH_CONTACT_URL or -s PRESSWASH_CONTACT_URL=URL, so site owners can reach you"
     )
+
+
+def split_config_args(
+    config: str | None, sites: str | None, clean_config: str | None = None
+) -> tuple[str | None, str | None]:
+    """(sites file, presswash.yaml) from a command's ``--sites``, ``--config`` and old ``--clean-config``.
+
+    ``--config`` names presswash.yaml in every command and ``--sites`` the sites file. ``crawl`` and
+    ``schedule`` used to take the sites file as ``--config``: a file given there that holds a top-level
+    ``sites:`` (or is not valid YAML, so it cannot be a presswash.yaml either) is still taken as the sites
+    file, with a one-line note, so existing command lines and crontabs keep working.
+    """
+    if config and _looks_like_sites_file(config):
+        if sites:
+            raise ConfigError(f"{config}: a sites file given as --config beside --sites {sites}; use --sites only")
+        print(
+            f"presswash: note: {config} is a sites file: use --sites {config} (--config names presswash.yaml)",
+            file=sys.stderr,
+        )
+        return config, clean_config
+    return sites, config or clean_config
+
+
+def _looks_like_sites_file(path: str) -> bool:
+    try:
+        data = load_yaml(path)
+    except ConfigError:
+        return Path(path).suffix.lower() in (".yaml", ".yml") and "sites" in Path(path).name.lower()
+    return isinstance(data, dict) and "sites" in data

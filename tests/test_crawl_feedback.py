@@ -79,7 +79,7 @@ def test_a_crawl_that_fetched_nothing_says_so_and_fails(slow_server: str, tmp_pa
     # Public by its domains, offsite for every request (so nothing leaves 127.0.0.1): only for the warning.
     public = {"name": "public", "base_url": f"{REFUSED}/", "allowed_domains": ["news.example.com"], "feeds": ["/f"]}
     sites.write_text(yaml.safe_dump({"sites": [site | articles for site in (refused, missing, public)]}))
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(sites), "--output", str(tmp_path / "out")]
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites), "--output", str(tmp_path / "out")]
     command += ["--set", "RETRY_TIMES=0", "--set", "DOWNLOAD_TIMEOUT=5"]
     done = subprocess.run(command, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=180, check=False)
     err = done.stderr
@@ -120,7 +120,7 @@ def _interrupt_when(proc: subprocess.Popen[str], ready: object, timeout: float =
 
 def test_ctrl_c_in_a_crawl_ends_with_one_line_and_status_130(slow_server: str, tmp_path: Path) -> None:
     output = tmp_path / "out"
-    command = [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(DEMO_CONFIG), "--output", str(output)]
+    command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(DEMO_CONFIG), "--output", str(output)]
     command += ["--set", "DOWNLOAD_TIMEOUT=120"]  # /fail/slow.html keeps it running until interrupted
     with subprocess.Popen(
         command,

@@ -56,7 +56,7 @@ def test_a_crawl_of_two_sites_records_a_run_for_each(server: str, tmp_path: Path
     sites = tmp_path / "sites.yaml"
     sites.write_text(yaml.safe_dump({"sites": [demo, second]}), encoding="utf-8")
     output = tmp_path / "out"
-    command = [sys.executable, "-m", "crawler.crawl", "--config", str(sites), "--output", str(output)]
+    command = [sys.executable, "-m", "crawler.crawl", "--sites", str(sites), "--output", str(output)]
     for setting in FAST:
         command += ["--set", setting]
     done = subprocess.run(command, cwd=ROOT, env=_env(server), capture_output=True, text=True, timeout=180)

@@ -462,8 +462,8 @@ def test_presswash_runs_lists_the_run_log(tmp_path: Path) -> None:
 def test_schedule_arguments_and_default_command(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     add_schedule_arguments(parser)
-    args = parser.parse_args(["--config", "sites.yaml", "--site", "bbc", "--run-now", "--max-parallel", "3"])
-    assert (args.config, args.sites, args.run_now, args.max_parallel) == ("sites.yaml", ["bbc"], True, 3)
+    args = parser.parse_args(["--sites", "sites.yaml", "--site", "bbc", "--run-now", "--max-parallel", "3"])
+    assert (args.sites_file, args.sites, args.run_now, args.max_parallel) == ("sites.yaml", ["bbc"], True, 3)
     with SqliteStateStore(tmp_path / "s.sqlite3") as store:
         scheduler = Scheduler([ScheduledSite("bbc", "@hourly")], store=store, output_dir="out", config_path="s.yaml")
         assert scheduler.build_command("bbc", "r1") == [
@@ -475,7 +475,7 @@ def test_schedule_arguments_and_default_command(tmp_path: Path) -> None:
             "bbc",
             "--output",
             "out",
-            "--config",
+            "--sites",
             "s.yaml",
         ]
         assert scheduler.lock_dir == (tmp_path / "locks").resolve()
