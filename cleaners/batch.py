@@ -92,12 +92,14 @@ def clean_inputs(
     dedup: DedupSettings | None = None,
     articles_only: bool = False,
     fetch: Callable[[str], RawDocument | Rejected] | None = None,
+    total: int | None = None,
 ) -> RunStats:
     """Clean every input named by ``specs`` and write one JSON line per article to ``output``.
 
     ``dedup``: deduplicate within this run (an in-memory index; nothing is kept between runs).
     ``articles_only``: pages that are not articles (``page_type``) are rejected as not_article.
-    ``fetch``: how URLs among ``specs`` are fetched (cleaners.fetch.Fetcher by default)."""
+    ``fetch``: how URLs among ``specs`` are fetched (cleaners.fetch.Fetcher by default).
+    ``total``: how many documents to expect, for the progress bar's percentage and ETA (None: unknown)."""
     options = load_options(config_path)
     index = DedupIndex(MemoryDedupStore(), dedup) if dedup is not None else None
     tasks = _flatten(expand_inputs(specs, fetch), options.max_bytes)
@@ -112,7 +114,7 @@ def clean_inputs(
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(unit="doc", file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True)
     try:
         for result in results:
             stats.read += 1
