@@ -38,6 +38,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.response import get_base_url
 
 from cleaners import __version__
+from cleaners.article import Article
 from cleaners.config import ConfigError
 from cleaners.document import RawDocument
 from cleaners.urls import normalize_url
@@ -323,6 +324,29 @@ class NewsSpider(scrapy.Spider):
         depth = request.meta.get(DEPTH_META)
         if self.site.follow.from_articles and isinstance(response, TextResponse):
             yield from self._follow_links(response, depth or 0)
+
+    def parse(self, response: Response) -> Iterator[dict[str, Any]]:
+        """Scrapy's default callback, used only for a URL handed in from outside the crawl:
+        ``scrapy parse --spider news -a site=NAME URL`` shows the record this page gives (cleaned here, with
+        the site's cleaning options; a rejection is logged with its reason). The crawl's own requests all
+        name their callbacks; to clean pages without a crawl, ``presswash clean URL`` does the same."""
+        from cleaners.core import clean
+        from cleaners.options import load_options
+
+        content_type = response.headers.get("Content-Type")
+        raw = RawDocument(
+            content=response.body,
+            url=response.url,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            fetched_at=datetime.now(UTC),
+            site=self.site.name,
+        )
+        options = load_options(self.crawler.settings.get("PRESSWASH_CONFIG"))
+        result = clean(raw, options.replace(**dict(self.site.cleaning_overrides)))
+        if isinstance(result, Article):
+            yield result.model_dump(mode="json")
+        else:
+            logger.warning("%s: rejected as %s: %s", response.url, result.reason.value, result.detail)
 
     def on_error(self, failure: Failure) -> None:
         """Every failed request ends here (HTTP errors, timeouts, robots.txt, offsite, redirect loops)."""
