@@ -13,6 +13,8 @@ from cleaners import __version__
 BOT_NAME = "presswash"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl news` checks its arguments and config files first: a mistake is one message, exit status 2.
+COMMANDS_MODULE = "crawler.commands"
 
 # --- identity: an honest User-Agent naming the project and a way to reach the operator ---------------
 # Set PRESSWASH_CONTACT_URL (environment, -s, or `presswash crawl --contact-url`) to a page or mailto:

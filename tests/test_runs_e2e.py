@@ -99,3 +99,26 @@ def test_scrapy_crawl_writes_articles_and_is_recorded_and_state_off_writes_them_
     one_off = scrapy_crawl(tmp_path / "one-off.jsonl", "PRESSWASH_STATE=off")
     assert sorted(r["url"] for r in one_off) == sorted(r["url"] for r in first)
     assert [r["trigger"] for r in _runs(output)] == ["scrapy", "scrapy"]  # the one-off is not recorded
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["-a", "site=nope"], "no site named 'nope'"),
+        ([], "name a site with -a site=NAME"),
+        (["-a", "site=demo", "-a", "config=missing.yaml"], "missing.yaml: cannot read"),
+    ],
+)
+def test_scrapy_crawl_config_errors_are_one_message_and_status_2(arguments: list[str], message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "news", *arguments, "-s", "LOG_LEVEL=WARNING"],
+        cwd=ROOT,
+        env=_env("http://127.0.0.1:9"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and "never retrieved" not in done.stderr
