@@ -11,7 +11,7 @@ of processes with their own output directories crawl one site together, taking w
 
 Exit status: 0 when every site finished and accounted for every article URL; 1 when a crawl did not
 start or finish, lost track of a URL, or the cleaner or a callback crashed; 2 for a config error;
-75 when a site is being crawled by another process; 130 when stopped by Ctrl-C (SIGINT) or SIGTERM.
+75 when a site is being crawled by another process; 130 when stopped by Ctrl-C (SIGINT), 143 by SIGTERM.
 Fetch failures (404, timeouts) are normal on the web: they are counted, not fatal; but a site of which
 nothing at all could be fetched (every feed, sitemap and page failed: DNS, refused, HTTP errors) is a
 failure, named in the summary.
@@ -49,7 +49,8 @@ from crawler.sites import contact_warning, load_sites, split_config_args
 from crawler.state import RunRecord, load_recurring_settings, open_state_store, state_location, utc_iso
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C (143 after SIGTERM)
+_stop_signal: int | None = None  # the signal that stopped the crawl, if one did
 _OK_FINISH = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
 _CRASH_REASONS = ("internal_error", "pipeline_error", "spider_error")
 _SHOWN_FAILURES = 5
@@ -156,9 +157,10 @@ def run_crawl(
             f"presswash: interrupted; every line written so far is whole ({done}); the next run resumes",
             file=sys.stderr,
         )
+        code = 128 + _stop_signal if _stop_signal else EXIT_INTERRUPTED  # as a shell reports a stopped command
         for name in every:
-            run_log.finished(name, False, "interrupted", status="interrupted", exit_code=EXIT_INTERRUPTED)
-        return EXIT_INTERRUPTED
+            run_log.finished(name, False, "interrupted", status="interrupted", exit_code=code)
+        return code
     status = EXIT_OK
     for name, (stats, errors) in every.items():
         line, ok = site_summary(name, stats, errors, out / name / f"{settings.get('PRESSWASH_RUN_DATE')}.jsonl")
@@ -241,9 +243,17 @@ def _crawl_sites(
     from crawler.logs import install_crawl_logging
     from crawler.spiders.news import NewsSpider
 
+    class SignalAwareProcess(CrawlerProcess):
+        """Remembers which signal stopped the crawl (Ctrl-C, SIGTERM), for the exit status."""
+
+        def _signal_shutdown(self, signum: int, _: Any) -> None:
+            global _stop_signal
+            _stop_signal = signum
+            super()._signal_shutdown(signum, _)
+
     install_crawl_logging(settings, verbose=verbose)  # ours, once, instead of Scrapy's per crawler
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
-    process = CrawlerProcess(settings)
+    process = SignalAwareProcess(settings)
     started: list[tuple[str, Any, list[BaseException]]] = []
     for name, run_id in run_ids.items():
         crawler = process.create_crawler(NewsSpider)
