@@ -36,8 +36,8 @@ def _env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def slow_server() -> Iterator[str]:
-    """The demo site with a slow page that outlasts any test: a crawl of it is still running when stopped."""
-    proc, base_url = start_server_subprocess(slow_seconds=60.0)
+    """The demo site with a slow page (10 s): a crawl of it is still running when the test stops it."""
+    proc, base_url = start_server_subprocess(slow_seconds=10.0)
     try:
         yield base_url
     finally:
