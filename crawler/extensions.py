@@ -135,7 +135,7 @@ _FAILURE_WORDS = {
 }
 
 
-def describe_failure(reason: str | None, status: int | None = None) -> str:
+def describe_failure(reason: str | None) -> str:
     """A failure reason as a person reads it: ``dns_error`` -> ``DNS lookup failed``, ``http_404`` -> ``HTTP 404``."""
     if reason and reason.startswith("http_"):
         return f"HTTP {reason[5:]}"
@@ -220,7 +220,7 @@ class RunAccounting:
             key = outcome if outcome == "ok" else f"{outcome}/{reason}"
             self.other[kind][key] += 1
             if outcome == "failed" and len(self.entry_failures) < _MAX_ENTRY_FAILURES:
-                self.entry_failures.append(f"{kind} {request.url}: {describe_failure(reason, status)}")
+                self.entry_failures.append(f"{kind} {request.url}: {describe_failure(reason)}")
             self._inc(f"presswash/{kind}/{key}")
             self._record(request, kind, outcome, reason, detail, status)
             return
@@ -621,12 +621,15 @@ class RunRecorder:
     is best effort, as there: a state store that refuses the record costs a warning, never the crawl.
     """
 
-    def __init__(self, *, location: str, site: str, run_id: str, output_dir: str | Path, trigger: str) -> None:
+    def __init__(
+        self, *, location: str, site: str, run_id: str, output_dir: str | Path, trigger: str, run_date: str = ""
+    ) -> None:
         from crawler.runlog import this_host
         from crawler.state import RunRecord
 
         self.location = location
         self.output_dir = Path(output_dir)
+        self.run_date = run_date or utc_iso()[:10]
         self.record = RunRecord(run_id, site, utc_iso(), trigger=trigger, pid=os.getpid(), host=this_host())
         self.stats: Any = None
 
@@ -646,6 +649,7 @@ class RunRecorder:
             run_id=settings.get("PRESSWASH_RUN_ID") or "run",
             output_dir=settings.get("PRESSWASH_OUTPUT_DIR") or "output",
             trigger="scrapyd" if getattr(spider, "_job", None) else "scrapy",
+            run_date=settings.get("PRESSWASH_RUN_DATE") or "",
         )
         extension.stats = crawler.stats
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
@@ -661,21 +665,20 @@ class RunRecorder:
         from crawler.crawl import EXIT_FAILED, EXIT_OK, site_summary
         from crawler.runlog import read_run_counts, stats_path_for
 
-        stats = self.stats.get_stats() if self.stats is not None else {}
-        stats.setdefault("finish_reason", reason)
+        stats = {"finish_reason": reason, **(self.stats.get_stats() if self.stats is not None else {})}
         site = self.record.site
-        output = self.output_dir / site / f"{utc_iso()[:10]}.jsonl"
-        line, ok = site_summary(site, stats, [], output)
+        line, ok = site_summary(site, stats, [], self.output_dir / site / f"{self.run_date}.jsonl")
         stats_path = stats_path_for(self.output_dir, site, self.record.run_id)
         counts = read_run_counts(stats_path) if stats_path.is_file() else {}
+        interrupted = reason == "shutdown"  # Ctrl-C or SIGTERM: Scrapy stopped gracefully
         self._put(
             replace(
                 self.record,
-                status="ok" if ok else "failed",
+                status="interrupted" if interrupted else "ok" if ok else "failed",
                 finished_at=utc_iso(),
                 exit_code=EXIT_OK if ok else EXIT_FAILED,
                 stats_path=str(stats_path) if stats_path.is_file() else None,
-                detail=None if ok else line,
+                detail="interrupted" if interrupted else None if ok else line,
                 **counts,
             )
         )
