@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from cleaners import __version__
+from cleaners.config import ConfigError
 from crawler.cli import build_parser, count_documents
+from crawler.sites import split_config_args
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "tests" / "golden" / "html" / "en_ghost.html"
@@ -87,3 +89,19 @@ def test_runs_takes_config_like_every_command(tmp_path: Path) -> None:
     config.write_text("state:\n  path: elsewhere.sqlite3\n")
     done = presswash("runs", "--config", str(config), "--output", str(tmp_path))
     assert done.returncode == 1 and f"{tmp_path / 'elsewhere.sqlite3'} does not exist" in done.stderr.decode()
+
+
+def test_config_names_presswash_yaml_and_an_old_sites_file_there_still_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("sites: []\n")
+    settings = tmp_path / "presswash.yaml"
+    settings.write_text("cleaning:\n  min_words: 10\n")
+    assert split_config_args(str(settings), str(sites)) == (str(sites), str(settings))
+    assert capsys.readouterr().err == ""
+    assert split_config_args(str(sites), None) == (str(sites), None)  # as earlier versions meant it
+    assert f"use --sites {sites}" in capsys.readouterr().err
+    assert split_config_args(None, None, str(settings)) == (None, str(settings))  # the old --clean-config
+    with pytest.raises(ConfigError, match="use --sites only"):
+        split_config_args(str(sites), str(sites))
