@@ -147,7 +147,7 @@ def run_crawl(
         return EXIT_LOCKED
 
     every = {name: (crawler.stats.get_stats() if crawler.stats else {}, errors) for name, crawler, errors in started}
-    if any(stats.get("finish_reason") == "shutdown" for stats, _ in every.values()):
+    if _stop_signal is not None or any(stats.get("finish_reason") == "shutdown" for stats, _ in every.values()):
         # Ctrl-C (or SIGTERM): Scrapy stopped gracefully; one line says where each site stopped.
         done = "; ".join(
             f"{name}: read {stats.get('presswash/read', 0)}, written {stats.get('presswash/written', 0)}"

@@ -72,6 +72,14 @@ def install_crawl_logging(settings: Any, verbose: bool = False) -> logging.Handl
     handler.addFilter(OncePerProcess())
     if not verbose:
         handler.addFilter(OneLineErrors())
+    global _installed
+    if _installed is not None:  # a second crawl in this process: replace ours, never log each line twice
+        logging.root.removeHandler(_installed)
+        _installed.close()
     logging.root.setLevel(logging.NOTSET)
     logging.root.addHandler(handler)
+    _installed = handler
     return handler
+
+
+_installed: logging.Handler | None = None
