@@ -163,3 +163,31 @@ def test_ctrl_c_in_clean_ends_with_one_line_and_status_130(tmp_path: Path) -> No
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert err.strip().splitlines() == ["presswash: interrupted; every line written so far is whole"]
     assert all(line.endswith("}") for line in output.read_text(encoding="utf-8").splitlines())
+
+
+def test_log_filters_keep_one_dump_of_each_kind_and_errors_on_one_line() -> None:
+    import logging
+
+    from crawler.logs import OncePerProcess, OneLineErrors
+
+    def record(name: str, msg: str, args: object = None, exc: BaseException | None = None) -> logging.LogRecord:
+        exc_info = (type(exc), exc, exc.__traceback__) if exc else None
+        return logging.LogRecord(name, logging.INFO, __file__, 1, msg, args, exc_info)  # type: ignore[arg-type]
+
+    once = OncePerProcess()
+    template = "Enabled %(componentname)ss:\n%(enabledlist)s"
+    assert once.filter(record("scrapy.middleware", template, {"componentname": "extension", "enabledlist": "[]"}))
+    assert not once.filter(record("scrapy.middleware", template, {"componentname": "extension", "enabledlist": "[]"}))
+    assert once.filter(record("scrapy.middleware", template, {"componentname": "item pipeline", "enabledlist": "[]"}))
+    assert once.filter(record("scrapy.core.engine", "Spider opened")) and once.filter(record("x", "Spider opened"))
+
+    try:
+        raise ConnectionRefusedError("111: Connection refused")
+    except ConnectionRefusedError as exc:
+        error = record("scrapy.core.scraper", "Error downloading %s", ("<GET http://127.0.0.1:9/>",), exc)
+    assert OneLineErrors().filter(error)
+    assert error.exc_info is None and error.getMessage() == (
+        "Error downloading <GET http://127.0.0.1:9/> (ConnectionRefusedError: 111: Connection refused)"
+    )
+    formatted = logging.Formatter().format(error)
+    assert "Traceback" not in formatted and "\n" not in formatted
