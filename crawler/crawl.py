@@ -82,6 +82,8 @@ def run_crawl(
     Must be called once per process: Scrapy's reactor cannot be restarted.
     """
     overrides = dict(settings_overrides or {})
+    if not verbose:  # the counts are in the summary and the stats JSON; -v shows Scrapy's dump too
+        overrides.setdefault("STATS_DUMP", False)
     if output_dir:
         overrides["PRESSWASH_OUTPUT_DIR"] = output_dir
     out = Path(overrides.get("PRESSWASH_OUTPUT_DIR") or build_settings().get("PRESSWASH_OUTPUT_DIR"))
@@ -357,10 +359,7 @@ def crawl_command(args: argparse.Namespace) -> int:
         overrides["PRESSWASH_CONTACT_URL"] = args.contact_url
     if args.log_level:
         overrides["LOG_LEVEL"] = args.log_level.upper()
-    verbose = bool(getattr(args, "verbose", False))
-    if not verbose:  # the counts are in the summary and the stats JSON; -v shows Scrapy's dump too
-        overrides.setdefault("STATS_DUMP", False)
-    return run_crawl(sites_file, args.sites, args.output, overrides, verbose=verbose)
+    return run_crawl(sites_file, args.sites, args.output, overrides, verbose=bool(getattr(args, "verbose", False)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
