@@ -148,3 +148,18 @@ def test_presswash_clean_urls_keeps_url_and_fetch_time_and_reports_failures(serv
     }
     agents = {agent for path, agent in Handler.requests}
     assert len(agents) == 1 and agents.pop().startswith("presswash/0.1.0 (+")
+
+
+def test_presswash_clean_on_the_demo_site(demo_site: str, demo_manifest: dict[str, object], tmp_path: Path) -> None:
+    """The fixture news site: its articles come out as a crawl writes them; robots.txt's /private/ is refused."""
+    articles = [a for a in demo_manifest["articles"] if a["article"] and not a["failure"]][:2]  # type: ignore[index]
+    urls = [f"{demo_site}{article['path']}" for article in articles] + [f"{demo_site}/private/leak.html"]
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "crawler.cli", "clean", *urls, "-o", str(out), "--delay", "0", "--workers", "1"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["url"], r["title"]) for r in records] == [
+        (url, a["title"]) for url, a in zip(urls, articles, strict=False)
+    ]
+    assert f"presswash: failed: {demo_site}/private/leak.html: read_error: forbidden by robots.txt" in done.stderr
