@@ -104,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="more detail: INFO logs, tracebacks")
     # -v is taken after the sub-command too (`presswash crawl -v`); SUPPRESS keeps one given before it.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="more detail: INFO logs, tracebacks"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     clean = commands.add_parser(
