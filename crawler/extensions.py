@@ -330,6 +330,12 @@ class RunAccounting:
         self.run.extra["entry_failures"] = list(self.entry_failures)
         self._set("presswash/fetched_nothing", fetched_nothing)
         self._set("presswash/entry_failures", list(self.entry_failures))
+        if fetched_nothing:
+            logger.error(
+                "%s: NOTHING FETCHED: every feed, sitemap and page failed: %s",
+                self.site,
+                "; ".join(self.entry_failures[:5]),
+            )
         # The PostgreSQL sink's counts (crawler.postgres; its pipeline has closed by now, last batch included).
         postgres = {k.rsplit("/", 1)[1]: v for k, v in self._scrapy_stats("presswash/postgres/").items()}
         if postgres:

@@ -122,3 +122,25 @@ def test_scrapy_crawl_config_errors_are_one_message_and_status_2(arguments: list
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr and "never retrieved" not in done.stderr
+
+
+def test_scrapy_crawl_that_fetched_nothing_exits_1_and_says_why(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.yaml"
+    sites.write_text(
+        yaml.safe_dump(
+            {
+                "sites": [
+                    {"name": "down", "base_url": "http://127.0.0.1:9/", "feeds": ["/feed.xml"], "article_url": ["^/n/"]}
+                ]
+            }
+        )
+    )
+    command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "site=down", "-a", f"config={sites}"]
+    command += ["-s", f"PRESSWASH_OUTPUT_DIR={tmp_path / 'out'}", "-s", "RETRY_TIMES=0", "-s", "LOG_LEVEL=WARNING"]
+    done = subprocess.run(
+        command, cwd=ROOT, env=_env("http://127.0.0.1:9"), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr
+    assert (
+        "down: NOTHING FETCHED: every feed, sitemap and page failed: feed http://127.0.0.1:9/feed.xml: " in done.stderr
+    )
