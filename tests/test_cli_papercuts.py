@@ -105,3 +105,15 @@ def test_config_names_presswash_yaml_and_an_old_sites_file_there_still_works(
     assert split_config_args(None, None, str(settings)) == (None, str(settings))  # the old --clean-config
     with pytest.raises(ConfigError, match="use --sites only"):
         split_config_args(str(sites), str(sites))
+
+
+def test_the_progress_bar_shows_the_total(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    from cleaners.batch import clean_inputs
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), (tmp_path / "out.jsonl").open("w") as out:
+        clean_inputs([str(ROOT / "tests" / "golden" / "html")], output=out, workers=1, progress=True, total=9)
+    assert "9/9 [" in err.getvalue() and "100%" in err.getvalue()  # done, with a total (so an ETA on the way)
