@@ -40,20 +40,25 @@ class OncePerProcess(logging.Filter):
         return True
 
 
-class OneLineErrors(logging.Filter):
-    """Drops the traceback of a logged exception, keeping its type and message on the record's line."""
+class OneLineErrors(logging.Formatter):
+    """Formats a logged exception as its type and message on the record's line, without the traceback.
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            line = f"{type(exc).__name__}: {exc}".strip()
-            message = record.getMessage()
-            if str(exc) and str(exc) in message:
-                line = ""
-            record.msg, record.args = (f"{message} ({line})" if line else message), None
-            record.exc_info, record.exc_text = None, None
-        record.stack_info = None
-        return True
+    A formatter, not a filter: the record is shared by every handler (crawler.extensions.DiskGuard reads
+    its exception to notice a full disk), so only this handler's text may leave the traceback out."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None and not record.stack_info:
+            return super().format(record)
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            text = super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+        if exc is not None and not (str(exc) and str(exc) in record.getMessage()):
+            text += f" ({type(exc).__name__}: {exc})".rstrip()
+        return text
 
 
 def install_crawl_logging(settings: Any, verbose: bool = False) -> logging.Handler | None:
@@ -67,11 +72,10 @@ def install_crawl_logging(settings: Any, verbose: bool = False) -> logging.Handl
         handler: logging.Handler = logging.FileHandler(log_file, mode=mode, encoding=settings.get("LOG_ENCODING"))
     else:
         handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT")))
+    formatter = logging.Formatter if verbose else OneLineErrors
+    handler.setFormatter(formatter(settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT")))
     handler.setLevel(settings.get("LOG_LEVEL") or "INFO")
     handler.addFilter(OncePerProcess())
-    if not verbose:
-        handler.addFilter(OneLineErrors())
     global _installed
     if _installed is not None:  # a second crawl in this process: replace ours, never log each line twice
         logging.root.removeHandler(_installed)
