@@ -169,7 +169,7 @@ def run_mode(mode: str, url: str, workdir: Path, server_pid: int, args: argparse
     config = workdir / "sites.yaml"
     config.write_text(SITE_YAML.format(url=url, concurrency=args.concurrency), encoding="utf-8")
     output = workdir / f"out-{mode}"
-    cmd = [sys.executable, "-m", "crawler.crawl", "--config", str(config), "--output", str(output)]
+    cmd = [sys.executable, "-m", "crawler.crawl", "--sites", str(config), "--output", str(output)]
     cmd += ["--log-level", "WARNING", "--set", f"CONCURRENT_REQUESTS={args.concurrency}"]
     cmd += ["--set", "PRESSWASH_URL_LEDGER=false"]
     if mode == "clean":

@@ -452,7 +452,7 @@ def crawl_once(
         env.update({"PRESSWASH_REDIS_URL": REDIS_URL, "PRESSWASH_REDIS_PREFIX": prefix})
         seed = [sys.executable, "-m", "crawler.cli", "seed", "--site", "bulk", "--config", str(config)]
         subprocess.run(seed, cwd=ROOT, env=env, check=True, capture_output=True)
-    crawl = [sys.executable, "-m", "crawler.cli", "crawl", "--config", str(config), "--log-level", "WARNING"]
+    crawl = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(config), "--log-level", "WARNING"]
     crawl += ["--set", "PRESSWASH_URL_LEDGER=false"]
     if workers:
         crawl += ["--set", f"PRESSWASH_CLEAN_WORKERS={workers}"]

@@ -193,6 +193,8 @@ def clean_inputs(
     articles_only: bool = False,
     append: bool = False,
     resume: bool = False,
+    fetch: Callable[[str], RawDocument | Rejected] | None = None,
+    total: int | None = None,
 ) -> RunStats:
     """Clean every input named by ``specs`` and write one JSON line per article to ``output``.
 
@@ -201,6 +203,8 @@ def clean_inputs(
     articles (``page_type``) are rejected as not_article. The returned stats carry ``interrupted``
     (Ctrl-C, SIGTERM) or ``output_error`` (disk full) in ``extra`` when the run stopped early; the
     output's lines are then kept for ``resume``.
+    ``fetch``: how URLs among ``specs`` are fetched (cleaners.fetch.Fetcher by default).
+    ``total``: how many documents to expect, for the progress bar's percentage and ETA (None: unknown).
     """
     options = load_options(config_path)
     stats = RunStats()
@@ -219,7 +223,7 @@ def clean_inputs(
                 continue
             yield item
 
-    items = not_done(_flatten(expand_inputs(specs, options.max_bytes), options.max_bytes))
+    items = not_done(_flatten(expand_inputs(specs, options.max_bytes, fetch), options.max_bytes))
     pool = CleaningPool(workers, options.config_path, options.max_seconds) if workers > 1 else None
     results = pool.results(items) if pool is not None else _results_in_process(items, options)
 
@@ -227,7 +231,7 @@ def clean_inputs(
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(unit="doc", file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True)
     finished = False
     try:
         for result in results:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import ftfy
@@ -23,6 +25,7 @@ from cleaners.urls import normalize_url
 
 logger = logging.getLogger(__name__)
 
+_GZIP_MAGIC = b"\x1f\x8b"
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx")
 _HTML_SNIFF = re.compile(rb"<(!doctype html|html|head|body|p|div|article)\b", re.I)
 _BLOCK_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
@@ -65,6 +68,11 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
     def reject(reason: RejectReason, detail: str) -> Rejected:
         return Rejected(reason, detail, raw.source)
 
+    if raw.content[:2] == _GZIP_MAGIC:  # gzip piped on stdin, or a compressed file without .gz
+        content = _gunzip(raw.content, options.max_bytes + 1)
+        if content is None:
+            return reject(RejectReason.READ_ERROR, "corrupt or truncated gzip")
+        raw = replace(raw, content=content)
     if not raw.content.strip():
         return reject(RejectReason.EMPTY, "empty document")
     raw = with_detected_utf16(raw)
@@ -163,6 +171,15 @@ def not_article(article: Article) -> Rejected | None:
 
 def _not_article_detail(label: str, score: float | None, evidence: str | None) -> str:
     return f"{label} page (article_score {score}): {evidence}"
+
+
+def _gunzip(data: bytes, limit: int) -> bytes | None:
+    """Decompress at most ``limit`` bytes (a gzip bomb stops there and is rejected as too large); None
+    when the data is not valid gzip."""
+    try:
+        return zlib.decompressobj(wbits=31).decompress(data, limit)
+    except zlib.error:
+        return None
 
 
 def parse_text_dump(text: str) -> tuple[str | None, list[str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,8 +23,38 @@ from cleaners.config import load_yaml, validate
 from cleaners.dedup import DedupSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "presswash.yaml"
+#: The default rules and settings shipped in the wheel (pyproject.toml maps config/ to presswash/defaults/).
+PACKAGED_CONFIG_DIR = PROJECT_ROOT / "presswash" / "defaults"
+#: Where the built-in defaults are: the packaged copy when installed from a wheel, else the checkout's config/.
+DEFAULT_CONFIG_DIR = (
+    PACKAGED_CONFIG_DIR if (PACKAGED_CONFIG_DIR / "presswash.yaml").is_file() else PROJECT_ROOT / "config"
+)
+DEFAULT_CONFIG = DEFAULT_CONFIG_DIR / "presswash.yaml"
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+#: Environment variables naming a config file, consulted when no path is given on the command line.
+CONFIG_ENV = {"presswash.yaml": "PRESSWASH_CONFIG", "sites.yaml": "PRESSWASH_SITES_CONFIG"}
+
+
+def find_config(name: str, explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The config file ``name`` (``presswash.yaml``, ``sites.yaml``) by the documented search order:
+
+    1. the path given (``--config``, ``--sites``, ``-a config=``, a ``config_path`` argument);
+    2. ``$PRESSWASH_CONFIG`` / ``$PRESSWASH_SITES_CONFIG``;
+    3. ``config/<name>`` in the current directory (a user's own project, or this checkout);
+    4. the built-in defaults (:data:`DEFAULT_CONFIG_DIR`: the checkout's or the installed package's).
+
+    Searched at each call, not at import, so a process that changes directory or environment sees it.
+    A relative ``boilerplate:`` inside presswash.yaml is then taken beside the file found.
+    """
+    if explicit:
+        return Path(explicit)
+    env = CONFIG_ENV.get(name)
+    if env and os.environ.get(env):
+        return Path(os.environ[env])
+    local = Path("config") / name
+    if local.is_file():
+        return local
+    return DEFAULT_CONFIG_DIR / name
 
 
 class CleaningSettings(BaseModel):
@@ -169,8 +200,8 @@ def _load_rules(path: Path, version: tuple[int, int] | None) -> BoilerplateRules
 
 
 def load_options(config_path: str | Path | None = None) -> CleaningOptions:
-    """Build the options from a presswash.yaml (the project's own by default)."""
-    path = Path(config_path) if config_path else DEFAULT_CONFIG
+    """Build the options from a presswash.yaml (``config_path``, else by :func:`find_config`'s search order)."""
+    path = find_config("presswash.yaml", config_path)
     settings = validate(PresswashConfig, load_yaml(path), path).cleaning
     rules_path = (path.parent / settings.boilerplate).resolve()
     return CleaningOptions(

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from cleaners.article import Rejected, RejectReason
 from cleaners.document import RawDocument
+from cleaners.fetch import Fetcher, is_url
 
 SUPPORTED_SUFFIXES = (".html", ".htm", ".txt", ".html.gz", ".htm.gz", ".txt.gz", ".warc", ".warc.gz")
 _GLOB_CHARS = set("*?[")
@@ -62,16 +63,21 @@ def is_warc(name: str) -> bool:
     return name.lower().endswith((".warc", ".warc.gz"))
 
 
-def expand_inputs(specs: list[str], max_bytes: int = 16_000_000) -> Iterator[InputItem]:
+def expand_inputs(
+    specs: list[str],
+    max_bytes: int = 16_000_000,
+    fetch: Callable[[str], RawDocument | Rejected] | None = None,
+) -> Iterator[InputItem]:
     """Resolve command-line inputs in a stable order; an input that names nothing becomes a Rejected.
 
     Directories are walked recursively (sorted, supported suffixes only; what cannot be read there, a
     FIFO, a device, a symbolic link loop or a link to a directory, is a Skipped with its reason); a file
     named explicitly is taken whatever its suffix (the core sniffs its type) if it is a regular file;
-    ``-`` reads standard input, at most ``max_bytes``.
+    ``-`` reads standard input, at most ``max_bytes``; an http(s) URL is fetched with ``fetch``
+    (cleaners.fetch.Fetcher: robots.txt, User-Agent, timeout, size limit).
     """
     seen: set[tuple[int, int]] = set()
-    for item in _expand(specs, max_bytes):
+    for item in _expand(specs, max_bytes, fetch):
         if isinstance(item, FileInput | WarcInput):
             try:
                 info = os.stat(item.path)
@@ -85,8 +91,13 @@ def expand_inputs(specs: list[str], max_bytes: int = 16_000_000) -> Iterator[Inp
         yield item
 
 
-def _expand(specs: list[str], max_bytes: int) -> Iterator[InputItem]:
+def _expand(
+    specs: list[str], max_bytes: int, fetch: Callable[[str], RawDocument | Rejected] | None = None
+) -> Iterator[InputItem]:
     for spec in specs:
+        if is_url(spec):
+            yield (fetch or Fetcher())(spec)
+            continue
         if spec == "-":
             yield _read_stdin(max_bytes)
             continue
@@ -103,7 +114,7 @@ def _expand(specs: list[str], max_bytes: int) -> Iterator[InputItem]:
                 yield Rejected(RejectReason.READ_ERROR, "no file matches this pattern", spec)
             for match in matches:
                 if Path(match).is_dir():
-                    yield from _expand([match], max_bytes)
+                    yield from _expand([match], max_bytes, fetch)
                 else:
                     yield _named_file(match)
         else:

@@ -7,6 +7,8 @@ the process boundary: a config path in, RawDocument in, Article/Rejected out.
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 from functools import lru_cache
 from typing import Any
 
@@ -19,8 +21,13 @@ _options: CleaningOptions | None = None
 
 
 def init_worker(config_path: str | None) -> None:
-    """Pool initializer: load rules, trafilatura settings and langdetect profiles once per process."""
+    """Pool initializer: load rules, trafilatura settings and langdetect profiles once per process.
+
+    Ctrl-C reaches the whole process group: a worker ignores it, so only the parent stops (and shuts the
+    pool down), instead of every worker printing a KeyboardInterrupt traceback."""
     global _options
+    if multiprocessing.parent_process() is not None:  # a pool's worker, never a process calling us inline
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _options = load_options(config_path)
     _overridden.cache_clear()
     from cleaners.language import warm_up

@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 from cleaners.config import ConfigError
 from cleaners.redact import RedactingStream, redact
@@ -20,7 +21,21 @@ EXIT_INTERRUPTED = 130
 
 def _clean_command(args: argparse.Namespace) -> int:
     from cleaners.batch import OutputError, clean_inputs
+    from cleaners.fetch import Fetcher, is_url, read_url_list
+    from cleaners.options import load_options
 
+    specs = list(args.paths)
+    if args.urls:
+        try:
+            specs += read_url_list(args.urls)
+        except OSError as exc:
+            print(f"presswash: {args.urls}: cannot read the URL list: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+    if not specs:
+        print(
+            "presswash clean: nothing to clean: give files, directories, globs, URLs, - or --urls FILE", file=sys.stderr
+        )
+        return EXIT_USAGE
     output = args.output
     to_file = bool(output) and output != "-"
     if (args.append or args.resume) and not to_file:
@@ -33,10 +48,14 @@ def _clean_command(args: argparse.Namespace) -> int:
         from crawler.state import load_recurring_settings
 
         dedup = load_recurring_settings(args.config).dedup
+    fetcher = None
+    if any(is_url(spec) for spec in specs):
+        fetcher = Fetcher(max_bytes=load_options(args.config).max_bytes, timeout=args.timeout, delay=args.delay)
     previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM ends the run like Ctrl-C: stats written
     try:
         stats = clean_inputs(
-            args.paths,
+            specs,
+            total=count_documents(specs) if progress else None,
             output=output if to_file else None,
             workers=args.workers,
             config_path=args.config,
@@ -45,22 +64,30 @@ def _clean_command(args: argparse.Namespace) -> int:
             articles_only=args.articles_only,
             append=args.append,
             resume=args.resume,
+            fetch=fetcher,
         )
     except OutputError as exc:  # the output cannot even be opened (or another run is writing it)
         print(f"presswash: {exc.strerror}; nothing cleaned", file=sys.stderr)
         return EXIT_INPUT_FAILED
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if fetcher is not None:
+        stats.extra["fetch"] = fetcher.summary()  # every URL that could not be fetched, with why
     if stats_path:
         try:
             stats.write_json(stats_path)
         except OSError as exc:
             print(f"presswash: cannot write the stats to {stats_path}: {exc.strerror or exc}", file=sys.stderr)
     stats.print_summary()
+    # Each input that gave no article, on stderr (the first few of each reason; all are counted above).
     for reason, examples in stats.examples.items():
-        if reason in stats.failed:
-            for example in examples:
-                print(f"presswash: failed: {example['source']}: {example['detail']}", file=sys.stderr)
+        kind = "failed" if reason in stats.failed else "rejected"
+        for example in examples:
+            print(f"presswash: {kind}: {example['source']}: {reason}: {example['detail']}", file=sys.stderr)
+        shown = len(examples)
+        total = stats.failed.get(reason, 0) + stats.rejected.get(reason, 0)
+        if total > shown:
+            print(f"presswash: {kind}: ... and {total - shown} more {reason} (stats JSON)", file=sys.stderr)
     partial = stats.extra.get("partial_output")
     if "output_error" in stats.extra:
         print(f"presswash: stopped: {stats.extra['output_error']}", file=sys.stderr)
@@ -77,17 +104,57 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def count_documents(specs: list[str]) -> int | None:
+    """How many documents the inputs hold, for the progress bar (its total and ETA); None when a WARC
+    archive is among them (its records are only known by reading it)."""
+    import glob
+
+    from cleaners.fetch import is_url
+    from cleaners.sources import is_supported, is_warc
+
+    total = 0
+    for spec in specs:
+        if spec == "-" or is_url(spec):
+            total += 1
+            continue
+        path = Path(spec)
+        if path.is_dir():
+            files = [p.name for p in path.rglob("*") if p.is_file() and is_supported(p.name)]
+        elif path.exists():
+            files = [path.name]
+        else:
+            files = [Path(p).name for p in glob.glob(spec, recursive=True) if Path(p).is_file()] or [spec]
+        if any(is_warc(name) for name in files):
+            return None
+        total += len(files)
+    return total
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from cleaners import __version__
+
     parser = argparse.ArgumentParser(prog="presswash", description="presswash: news scraper and boilerplate cleaner.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    parser.add_argument("--version", action="version", version=f"presswash {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail: INFO logs, tracebacks")
+    # -v is taken after the sub-command too (`presswash crawl -v`); SUPPRESS keeps one given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="more detail: INFO logs, tracebacks"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     clean = commands.add_parser(
         "clean",
-        help="clean local files (HTML, text dumps, .gz, WARC) into JSON lines",
-        description="Clean local raw files into one JSON line per article.",
+        parents=[common],
+        help="clean files, directories, WARC archives or URLs into JSON lines",
+        description="Clean raw pages (local files, or URLs fetched politely) into one JSON line per article.",
     )
-    clean.add_argument("paths", nargs="+", help="files, directories (recursive), globs, or - for stdin")
+    clean.add_argument(
+        "paths",
+        nargs="*",
+        help="files, directories (recursive), globs, http(s) URLs, or - for stdin (gzip is recognised)",
+    )
+    clean.add_argument("--urls", metavar="FILE", help="a file of URLs to fetch and clean, one per line (- for stdin)")
     clean.add_argument(
         "-o",
         "--output",
@@ -100,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the lines of an interrupted run (FILE.partial, or FILE with --append) and skip their inputs",
     )
     clean.add_argument("--stats", help="where to write the run's stats JSON (default: OUTPUT.stats.json)")
-    clean.add_argument("--config", help="presswash.yaml to use (default: config/presswash.yaml)")
+    clean.add_argument(
+        "--config", metavar="FILE", help="presswash.yaml (default: $PRESSWASH_CONFIG, ./config/, the built-in one)"
+    )
+    clean.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a URL (default: 30)")
+    clean.add_argument("--delay", type=float, default=1.0, help="seconds between two requests to one host (default: 1)")
     clean.add_argument("--workers", type=int, default=2, help="worker processes (default: 2; 1 = no pool)")
     clean.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     clean.add_argument(
@@ -123,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     crawl = commands.add_parser(
         "crawl",
+        parents=[common],
         help="crawl the sites of config/sites.yaml into output/<site>/<date>.jsonl",
         description="Crawl several sites in one process (Scrapy), cleaning every article page.",
     )
@@ -130,12 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.set_defaults(handler=crawl_command, scrapy_logging=True)
     schedule = commands.add_parser(
         "schedule",
+        parents=[common],
         help="run each site's crawl at its cron schedule (long-running)",
         description="Run each site's crawl at the cron `schedule` of config/sites.yaml, one subprocess per run.",
     )
     add_schedule_arguments(schedule)
     schedule.set_defaults(handler=schedule_command)
-    runs = commands.add_parser("runs", help="list past runs from the run log")
+    runs = commands.add_parser("runs", parents=[common], help="list past runs from the run log (--json for JSON lines)")
     add_runs_arguments(runs)
     runs.set_defaults(handler=runs_command)
 
@@ -144,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser(
         "seed",
+        parents=[common],
         help="queue a site's feeds, sitemaps and start URLs in Redis (shared crawl)",
         description="Queue each site's entry points in Redis; `presswash crawl --site NAME` processes, on any "
         "machine, then crawl it together (docs/scaling.md).",
@@ -152,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(handler=seed_command)
     load = commands.add_parser(
         "load",
+        parents=[common],
         help="load JSON lines into PostgreSQL, idempotently",
         description="Upsert the articles of JSON-lines files into PostgreSQL; loading twice changes nothing.",
     )

@@ -48,7 +48,7 @@ from cleaners.article import Rejected, RejectReason
 from cleaners.jsonl import JsonlWriter
 from cleaners.stats import RunStats
 from cleaners.urls import normalize_url
-from crawler.recurring import JobDir, SharedState, dedup_settings
+from crawler.recurring import JobDir, SharedState, dedup_settings, state_enabled
 from crawler.runlog import hold_site_locks, lock_dir_for
 from crawler.state import FetchOutcome, FetchState, utc_iso
 
@@ -118,6 +118,30 @@ def classify_failure(failure: Failure) -> tuple[str, str, int | None]:
     return "failed", _snake(type(exc).__name__), None
 
 
+#: What a crawl fetches on its way to articles; when every one of them failed, the crawl fetched nothing.
+ENTRY_KINDS = ("robots", "feed", "sitemap", "page")
+_MAX_ENTRY_FAILURES = 20
+_FAILURE_WORDS = {
+    "dns_error": "DNS lookup failed",
+    "connection_refused": "connection refused",
+    "timeout": "timed out",
+    "connection_lost": "connection lost",
+    "data_loss": "response cut short",
+    "too_large_download": "larger than the download size limit",
+    "robots_forbidden": "forbidden by robots.txt",
+    "redirect_limit": "too many redirects",
+    "redirect_loop": "redirect loop",
+    "not_html": "not HTML",
+}
+
+
+def describe_failure(reason: str | None) -> str:
+    """A failure reason as a person reads it: ``dns_error`` -> ``DNS lookup failed``, ``http_404`` -> ``HTTP 404``."""
+    if reason and reason.startswith("http_"):
+        return f"HTTP {reason[5:]}"
+    return _FAILURE_WORDS.get(reason or "", reason or "failed")
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -144,6 +168,7 @@ class RunAccounting:
         self.skipped: Counter[str] = Counter()
         self._ledger_enabled = ledger
         self._ledger: JsonlWriter | None = None
+        self.entry_failures: list[str] = []  # the first failed feeds, sitemaps and pages, for the summary
         self.stats_path = self.runs_dir / f"{run_id}.json"
         self.ledger_path = self.runs_dir / f"{run_id}.urls.jsonl"
 
@@ -194,6 +219,8 @@ class RunAccounting:
         if kind != ARTICLE:
             key = outcome if outcome == "ok" else f"{outcome}/{reason}"
             self.other[kind][key] += 1
+            if outcome == "failed" and len(self.entry_failures) < _MAX_ENTRY_FAILURES:
+                self.entry_failures.append(f"{kind} {request.url}: {describe_failure(reason)}")
             self._inc(f"presswash/{kind}/{key}")
             self._record(request, kind, outcome, reason, detail, status)
             return
@@ -292,6 +319,23 @@ class RunAccounting:
                 "ledger": str(self.ledger_path) if self._ledger_enabled else None,
             }
         )
+        # A crawl that fetched nothing at all must not look like a quiet day: no article read, and not one
+        # feed, sitemap or page fetched, while some failed (DNS, refused, HTTP errors).
+        # (robots.txt read fine counts for nothing: it leads to articles only through feeds and sitemaps)
+        entries = [self.other.get(kind, Counter()) for kind in ENTRY_KINDS]
+        entry_ok = sum(self.other.get(kind, Counter()).get("ok", 0) for kind in ENTRY_KINDS if kind != "robots")
+        entry_failed = sum(v for counts in entries for key, v in counts.items() if key.startswith("failed/"))
+        fetched_nothing = self.run.read == 0 and entry_ok == 0 and entry_failed > 0
+        self.run.extra["fetched_nothing"] = fetched_nothing
+        self.run.extra["entry_failures"] = list(self.entry_failures)
+        self._set("presswash/fetched_nothing", fetched_nothing)
+        self._set("presswash/entry_failures", list(self.entry_failures))
+        if fetched_nothing:
+            logger.error(
+                "%s: NOTHING FETCHED: every feed, sitemap and page failed: %s",
+                self.site,
+                "; ".join(self.entry_failures[:5]),
+            )
         # The PostgreSQL sink's counts (crawler.postgres; its pipeline has closed by now, last batch included).
         postgres = {k.rsplit("/", 1)[1]: v for k, v in self._scrapy_stats("presswash/postgres/").items()}
         if postgres:
@@ -572,6 +616,90 @@ class DiskGuard:
         for signum, previous in self._previous_handlers.items():
             if signal.getsignal(signum) == self._on_signal:
                 signal.signal(signum, previous)
+
+
+class RunRecorder:
+    """The run log's record of a crawl that nothing else records: ``scrapy crawl news -a site=NAME`` and
+    scrapyd jobs (trigger ``scrapy`` / ``scrapyd``), so ``presswash runs`` lists every run of a site.
+
+    ``presswash crawl`` records its own runs (with the errors that stop a crawler before it opens) and says
+    so in ``PRESSWASH_RUN_RECORDED``; a crawl the scheduler started is recorded by the scheduler. Recording
+    is best effort, as there: a state store that refuses the record costs a warning, never the crawl.
+    """
+
+    def __init__(
+        self, *, location: str, site: str, run_id: str, output_dir: str | Path, trigger: str, run_date: str = ""
+    ) -> None:
+        from crawler.runlog import this_host
+        from crawler.state import RunRecord
+
+        self.location = location
+        self.output_dir = Path(output_dir)
+        self.run_date = run_date or utc_iso()[:10]
+        self.record = RunRecord(run_id, site, utc_iso(), trigger=trigger, pid=os.getpid(), host=this_host())
+        self.stats: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        from crawler.runlog import HELD_LOCKS_ENV
+
+        settings = crawler.settings
+        location = settings.get("PRESSWASH_STATE_PATH")
+        recorded_elsewhere = settings.getbool("PRESSWASH_RUN_RECORDED") or os.environ.get(HELD_LOCKS_ENV)
+        if recorded_elsewhere or not location or not state_enabled(settings):  # off: a one-off, nothing kept
+            raise NotConfigured  # without a message: Scrapy logs a message as a warning, and this is normal
+        spider = getattr(crawler, "spider", None)
+        extension = cls(
+            location=str(location),
+            site=settings.get("PRESSWASH_SITE") or "unnamed",
+            run_id=settings.get("PRESSWASH_RUN_ID") or "run",
+            output_dir=settings.get("PRESSWASH_OUTPUT_DIR") or "output",
+            trigger="scrapyd" if getattr(spider, "_job", None) else "scrapy",
+            run_date=settings.get("PRESSWASH_RUN_DATE") or "",
+        )
+        extension.stats = crawler.stats
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        # After RunAccounting's spider_closed (connected first, ordered before us in EXTENSIONS): its stats
+        # file and presswash/* stats are written by then.
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self) -> None:
+        self._put(self.record)
+
+    def spider_closed(self, reason: str) -> None:
+        from crawler.crawl import EXIT_FAILED, EXIT_OK, site_summary
+        from crawler.runlog import read_run_counts, stats_path_for
+
+        stats = {"finish_reason": reason, **(self.stats.get_stats() if self.stats is not None else {})}
+        site = self.record.site
+        line, ok = site_summary(site, stats, [], self.output_dir / site / f"{self.run_date}.jsonl")
+        stats_path = stats_path_for(self.output_dir, site, self.record.run_id)
+        counts = read_run_counts(stats_path) if stats_path.is_file() else {}
+        interrupted = reason == "shutdown"  # Ctrl-C or SIGTERM: Scrapy stopped gracefully
+        self._put(
+            replace(
+                self.record,
+                status="interrupted" if interrupted else "ok" if ok else "failed",
+                finished_at=utc_iso(),
+                exit_code=EXIT_OK if ok else EXIT_FAILED,
+                stats_path=str(stats_path) if stats_path.is_file() else None,
+                detail="interrupted" if interrupted else None if ok else line,
+                **counts,
+            )
+        )
+
+    def _put(self, record: Any) -> None:
+        from crawler.state import open_state_store
+
+        try:
+            store = open_state_store(self.location)
+            try:
+                store.put_run(record)
+            finally:
+                store.close()
+        except Exception as exc:  # best effort, see the class docstring
+            logger.warning("%s: run %s not recorded in the run log: %s", record.site, record.run_id, exc)
 
 
 # --- recurring crawls ---------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from cleaners.worker import clean_in_worker
 from crawler.cleaning_worker import init_crawl_worker
 from crawler.extensions import Rejection
 from crawler.items import PageItem
-from crawler.recurring import SharedState, dedup_settings
+from crawler.recurring import SharedState, dedup_settings, state_enabled
 from crawler.state import SqliteStateStore, StateSettings
 
 if TYPE_CHECKING:
@@ -217,10 +217,12 @@ class DedupPipeline:
         run_date: str = "undated",
         stats: Any = None,
         state_settings: StateSettings | None = None,
+        replay: bool = True,
     ) -> None:
         self.state_path = state_path
         self.dedup = dedup
         self.state_settings = state_settings
+        self.replay = replay  # off for a one-off crawl without state (PRESSWASH_STATE=off): nothing to recover
         self.site_dir = Path(output_dir) / site
         self.run_file = self.site_dir / f"{run_date}.jsonl"
         self.stats = stats
@@ -241,6 +243,7 @@ class DedupPipeline:
             run_date=settings.get("PRESSWASH_RUN_DATE") or "undated",
             stats=crawler.stats,
             state_settings=StateSettings.model_validate(dict(settings.get("PRESSWASH_STATE_SETTINGS") or {})),
+            replay=state_enabled(settings),
         )
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
@@ -277,6 +280,8 @@ class DedupPipeline:
             shared.index.replay(read_jsonl(path))
 
     def _replay_files(self) -> list[Path]:
+        if not self.replay:
+            return []
         files = sorted(self.site_dir.glob("*.jsonl")) if self.site_dir.is_dir() else []
         chosen = files[-1:]
         if self.run_file.is_file() and self.run_file not in chosen:

@@ -39,6 +39,12 @@ logger = logging.getLogger(__name__)
 JOBDIR_MARKER = "presswash.open"
 
 
+def state_enabled(settings: Any) -> bool:
+    """False for ``-s PRESSWASH_STATE=off`` (also ``false``, ``no``, ``0``): a one-off crawl that ignores
+    the incremental state."""
+    return str(settings.get("PRESSWASH_STATE", "on")).strip().lower() not in ("off", "false", "no", "0")
+
+
 def recurring_scrapy_settings(settings: BaseSettings, site: str) -> dict[str, Any]:
     """The recurring-crawl settings of one site's crawler, from presswash.yaml (``PRESSWASH_CONFIG``).
 

@@ -40,7 +40,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -98,10 +97,10 @@ def load_scale_settings(
 ) -> ScaleSettings:
     """``scale:`` of presswash.yaml (the project's own by default), then $PRESSWASH_REDIS_URL,
     $PRESSWASH_REDIS_PREFIX and $PRESSWASH_POSTGRES_DSN over it. Errors name the file and key."""
-    from cleaners.options import DEFAULT_CONFIG
+    from cleaners.options import find_config
 
     env = os.environ if environ is None else environ
-    path = Path(config_path) if config_path else DEFAULT_CONFIG
+    path = find_config("presswash.yaml", config_path)
     data = load_yaml(path)
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"{path}: (top level): expected a mapping")

@@ -231,6 +231,7 @@ _COLUMNS = (
     ("pages", 6),
     ("articles", 8),
     ("rejected", 8),
+    ("failed", 6),
     ("dup", 5),
     ("trigger", 8),
     ("run id", 0),
@@ -259,6 +260,7 @@ def format_runs(runs: Sequence[RunRecord]) -> str:
             _cell(run.pages),
             _cell(run.articles),
             _cell(run.rejected),
+            _cell(run.failed),
             _cell(run.duplicates),
             run.trigger or "-",
             run.run_id,
@@ -295,7 +297,8 @@ def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
     parser.add_argument("--output", metavar="DIR", default="output", help="output directory (default: output)")
     parser.add_argument("--state", metavar="PATH", help="state file (default: from presswash.yaml, output/...)")
-    parser.add_argument("--clean-config", metavar="FILE", help="presswash.yaml to read state.path from")
+    parser.add_argument("--config", metavar="FILE", dest="clean_config", help="presswash.yaml to read state.path from")
+    parser.add_argument("--clean-config", metavar="FILE", dest="clean_config", help=argparse.SUPPRESS)  # old name
     parser.set_defaults(handler=runs_command)
 
 

@@ -318,7 +318,9 @@ class Scheduler:
             return [part.format(**values) for part in self.command]
         command = [sys.executable, "-m", "crawler.cli", "crawl", "--site", site, "--output", str(self.output_dir)]
         if self.config_path:
-            command += ["--config", self.config_path]
+            command += ["--sites", self.config_path]
+        if self.clean_config:
+            command += ["--config", self.clean_config]
         return command
 
     def run_site(self, site: str, trigger: str | None = None) -> RunRecord | None:
@@ -612,12 +614,13 @@ def run_scheduler(
 
 def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `presswash schedule` (crawler/cli.py adds them to its sub-command)."""
-    parser.add_argument("--config", metavar="FILE", help="sites file (default: config/sites.yaml)")
+    parser.add_argument("--sites", metavar="FILE", dest="sites_file", help="sites file (default: config/sites.yaml)")
+    parser.add_argument("--config", metavar="FILE", help="presswash.yaml (default: $PRESSWASH_CONFIG, config/)")
     parser.add_argument(
         "--site", metavar="NAME", action="append", dest="sites", help="schedule only this site (repeatable)"
     )
     parser.add_argument("--output", metavar="DIR", default="output", help="output directory (default: output)")
-    parser.add_argument("--clean-config", metavar="FILE", help="presswash.yaml (state, scheduler sections)")
+    parser.add_argument("--clean-config", metavar="FILE", help=argparse.SUPPRESS)  # the old name of --config
     parser.add_argument("--state", metavar="PATH", help="state file (default: state.path under the output)")
     parser.add_argument("--run-now", action="store_true", help="also run every site once at start")
     parser.add_argument("--max-parallel", metavar="N", type=int, help="sites crawled at once (scheduler config)")
@@ -634,6 +637,9 @@ def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
 def schedule_command(args: argparse.Namespace) -> int:
     """Run `presswash schedule` from parsed arguments; returns the exit status."""
     logging.getLogger(__name__).setLevel(logging.INFO)  # a daemon's starts and ends belong in its log
+    from crawler.sites import split_config_args
+
+    args.config, args.clean_config = split_config_args(args.config, args.sites_file, args.clean_config)
     settings = load_recurring_settings(args.clean_config).scheduler
     changes: dict[str, Any] = {}
     if args.max_parallel:

@@ -13,11 +13,15 @@ from cleaners import __version__
 BOT_NAME = "presswash"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl news` checks its arguments and config files first: a mistake is one message, exit status 2.
+COMMANDS_MODULE = "crawler.commands"
 
 # --- identity: an honest User-Agent naming the project and a way to reach the operator ---------------
 # Set PRESSWASH_CONTACT_URL (environment, -s, or `presswash crawl --contact-url`) to a page or mailto:
 # where site owners can reach whoever runs this crawl; the spider rebuilds USER_AGENT from it.
-PRESSWASH_CONTACT_URL = os.environ.get("PRESSWASH_CONTACT_URL", "https://github.com/presswash/presswash")
+# Left at the project's own page, crawling a public site warns once (crawler.sites.contact_warning).
+DEFAULT_CONTACT_URL = "https://github.com/presswash/presswash"
+PRESSWASH_CONTACT_URL = os.environ.get("PRESSWASH_CONTACT_URL") or DEFAULT_CONTACT_URL
 USER_AGENT = f"presswash/{__version__} (+{PRESSWASH_CONTACT_URL})"
 
 # --- politeness --------------------------------------------------------------------------------------
@@ -95,6 +99,9 @@ EXTENSIONS = {
     "crawler.extensions.DiskGuard": 110,  # a full disk stops the crawl with a clear error; stops end
     "crawler.extensions.RunAccounting": 500,
     "crawler.extensions.FetchStateRecorder": 510,
+    # The run log's record of a `scrapy crawl` or scrapyd run (`presswash crawl` and the scheduler record
+    # their own: PRESSWASH_RUN_RECORDED, $PRESSWASH_HELD_LOCKS).
+    "crawler.extensions.RunRecorder": 520,
 }
 # Where sites are configured (the spider's `-a config=PATH` wins) and what cleaning options apply.
 PRESSWASH_SITES_CONFIG = None  # None: config/sites.yaml of the current directory, else of the project
@@ -121,6 +128,9 @@ PRESSWASH_CLEAN_WORKERS = None  # None: one per CPU core
 
 # Recurring crawls (docs/recurring.md). The spider fills these from the state/dedup/archive sections of
 # presswash.yaml (at "spider" priority, so --set/-s still win); None here means "from presswash.yaml".
+# "off" (-s PRESSWASH_STATE=off): a one-off crawl that ignores the incremental state and keeps none (a
+# throwaway store for this run's dedup, no JOBDIR, no run record): everything is fetched and written again.
+PRESSWASH_STATE = "on"
 PRESSWASH_STATE_PATH = None  # SQLite state file; default output/state.sqlite3 ($PRESSWASH_STATE_PATH wins)
 PRESSWASH_DEDUP = None  # the dedup: section as a dict (cleaners.dedup.DedupSettings)
 PRESSWASH_STATE_SETTINGS = None  # the state: section as a dict (retention, WAL limit; crawler.state)
@@ -129,6 +139,10 @@ PRESSWASH_ARCHIVE_RETENTION_DAYS = None
 # `presswash crawl` locks every site it crawls before starting and says so here; `scrapy crawl` does not,
 # so the SiteGuard extension takes the site's lock itself.
 PRESSWASH_SITE_LOCKED = False
+# Set by `presswash crawl` once it has warned about a missing contact URL, so its spiders do not again.
+PRESSWASH_CONTACT_WARNED = False
+# `presswash crawl` writes the run log's records itself; `scrapy crawl` and scrapyd leave it to RunRecorder.
+PRESSWASH_RUN_RECORDED = False
 # JOBDIR: output/jobs/<site> (state.jobs_dir), set by the spider; a killed run's JOBDIR is discarded.
 
 # Scale-out (docs/scaling.md). `presswash crawl` fills these from the scale: section of presswash.yaml;

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,10 +25,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic_core import PydanticCustomError
 
 from cleaners.config import ConfigError, load_yaml, validate
-from cleaners.options import PROJECT_ROOT
+from cleaners.options import find_config
 from cleaners.patterns import unsafe_reason
-
-DEFAULT_SITES_CONFIG = Path("config") / "sites.yaml"
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -410,13 +409,10 @@ def _cross_checks(spec: SitesFile, path: Path) -> None:
 
 
 def resolve_config_path(config_path: str | os.PathLike[str] | None) -> Path:
-    """The sites file as the user named it; the default is config/sites.yaml of the current directory,
-    else of the project (so `scrapy crawl` works from the project root as Scrapy users expect)."""
-    if config_path:
-        return Path(config_path)
-    if DEFAULT_SITES_CONFIG.exists():
-        return DEFAULT_SITES_CONFIG
-    return PROJECT_ROOT / DEFAULT_SITES_CONFIG
+    """The sites file as the user named it, else $PRESSWASH_SITES_CONFIG, else config/sites.yaml of the
+    current directory (so `scrapy crawl` works from the project root as Scrapy users expect), else the
+    built-in one (cleaners.options.find_config)."""
+    return find_config("sites.yaml", config_path)
 
 
 def load_sites(config_path: str | os.PathLike[str] | None = None) -> Sites:
@@ -426,3 +422,61 @@ def load_sites(config_path: str | os.PathLike[str] | None = None) -> Sites:
     spec = validate(SitesFile, data, path)
     _cross_checks(spec, path)
     return Sites(path=path, sites=tuple(site.with_defaults(spec.defaults) for site in spec.sites))
+
+
+_PRIVATE_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".example", ".internal", ".lan", ".home.arpa")
+
+
+def is_public_host(host: str) -> bool:
+    """A host on the public internet: not loopback or a private address, not a reserved name (.test, .local)."""
+    import ipaddress
+
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return bool(host) and host != "localhost" and not host.endswith(_PRIVATE_SUFFIXES)
+
+
+def contact_warning(sites: Iterable[SiteConfig], contact_url: str | None, default_contact: str) -> str | None:
+    """The one warning for crawling public sites while the User-Agent still names the project, not the
+    person crawling: site owners who want to reach them would write to the wrong people."""
+    if contact_url and contact_url != default_contact:
+        return None
+    public = sorted({site.name for site in sites if any(is_public_host(domain) for domain in site.domains)})
+    if not public:
+        return None
+    return (
+        f"crawling public sites ({', '.join(public)}) with the project's contact in the User-Agent "
+        f"({default_contact}), not yours: set your own page or mailto: with --contact-url URL, "
+        "$PRESSWASH_CONTACT_URL or -s PRESSWASH_CONTACT_URL=URL, so site owners can reach you"
+    )
+
+
+def split_config_args(
+    config: str | None, sites: str | None, clean_config: str | None = None
+) -> tuple[str | None, str | None]:
+    """(sites file, presswash.yaml) from a command's ``--sites``, ``--config`` and old ``--clean-config``.
+
+    ``--config`` names presswash.yaml in every command and ``--sites`` the sites file. ``crawl`` and
+    ``schedule`` used to take the sites file as ``--config``: a file given there that holds a top-level
+    ``sites:`` (or is not valid YAML, so it cannot be a presswash.yaml either) is still taken as the sites
+    file, with a one-line note, so existing command lines and crontabs keep working.
+    """
+    if config and _looks_like_sites_file(config):
+        if sites:
+            raise ConfigError(f"{config}: a sites file given as --config beside --sites {sites}; use --sites only")
+        print(
+            f"presswash: note: {config} is a sites file: use --sites {config} (--config names presswash.yaml)",
+            file=sys.stderr,
+        )
+        return config, clean_config
+    return sites, config or clean_config
+
+
+def _looks_like_sites_file(path: str) -> bool:
+    try:
+        data = load_yaml(path)
+    except ConfigError:
+        return Path(path).suffix.lower() in (".yaml", ".yml") and "sites" in Path(path).name.lower()
+    return isinstance(data, dict) and "sites" in data

@@ -148,9 +148,9 @@ def load_recurring_settings(config_path: str | os.PathLike[str] | None = None) -
 
     Errors name the file and key (``config/presswash.yaml: dedup.near_duplicate_threshold: ...``).
     """
-    from cleaners.options import DEFAULT_CONFIG
+    from cleaners.options import find_config
 
-    path = Path(config_path) if config_path else DEFAULT_CONFIG
+    path = find_config("presswash.yaml", config_path)
     data = load_yaml(path)
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"{path}: (top level): expected a mapping")

@@ -372,7 +372,7 @@ def test_stopped_and_killed_runs_are_completed_without_loss_or_duplicates(tmp_pa
         # 1. Stopped gracefully: in-flight requests finish, the queue is saved in the JOBDIR.
         status = start_and_stop(base_url, config, output, "stopped", signal.SIGINT, 30, tmp_path / "stopped.log")
         stopped = finished_run(base_url, output, "bulk", "stopped", status, "")
-        assert status == 1 and stopped.stats["finish_reason"] == "shutdown" and stopped.stats["accounted"]
+        assert status == 130 and stopped.stats["finish_reason"] == "shutdown" and stopped.stats["accounted"]
         assert stopped.stats["written"] < BULK_ARTICLES, "the run finished before it was stopped"
         assert (jobdir / "requests.seen").is_file() and not (jobdir / "presswash.open").exists()
         fetched_when_stopped = set(stopped.hits) & bulk_paths()

@@ -417,6 +417,7 @@ def test_presswash_runs_lists_the_run_log(tmp_path: Path) -> None:
                 pages=40,
                 articles=12,
                 rejected=3,
+                failed=1,
                 duplicates=2,
                 trigger="schedule",
             )
@@ -437,9 +438,20 @@ def test_presswash_runs_lists_the_run_log(tmp_path: Path) -> None:
     out = io.StringIO()
     assert runs_command(parser.parse_args(["--state", str(state)]), out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[0].split()[:4] == ["started", "ended", "site", "status"]
+    assert lines[0].split()[:10] == [
+        "started",
+        "ended",
+        "site",
+        "status",
+        "exit",
+        "pages",
+        "articles",
+        "rejected",
+        "failed",
+        "dup",
+    ]
     assert "failed" in lines[1] and lines[2].strip() == "exit status 1: boom"
-    assert lines[3].split()[4:11] == ["bbc", "ok", "0", "40", "12", "3", "2"]
+    assert lines[3].split()[4:12] == ["bbc", "ok", "0", "40", "12", "3", "1", "2"]
     out = io.StringIO()
     assert runs_command(parser.parse_args(["--state", str(state), "--json", "--limit", "1"]), out) == 0
     assert json.loads(out.getvalue())["status"] == "failed"
@@ -450,8 +462,8 @@ def test_presswash_runs_lists_the_run_log(tmp_path: Path) -> None:
 def test_schedule_arguments_and_default_command(tmp_path: Path) -> None:
     parser = argparse.ArgumentParser()
     add_schedule_arguments(parser)
-    args = parser.parse_args(["--config", "sites.yaml", "--site", "bbc", "--run-now", "--max-parallel", "3"])
-    assert (args.config, args.sites, args.run_now, args.max_parallel) == ("sites.yaml", ["bbc"], True, 3)
+    args = parser.parse_args(["--sites", "sites.yaml", "--site", "bbc", "--run-now", "--max-parallel", "3"])
+    assert (args.sites_file, args.sites, args.run_now, args.max_parallel) == ("sites.yaml", ["bbc"], True, 3)
     with SqliteStateStore(tmp_path / "s.sqlite3") as store:
         scheduler = Scheduler([ScheduledSite("bbc", "@hourly")], store=store, output_dir="out", config_path="s.yaml")
         assert scheduler.build_command("bbc", "r1") == [
@@ -463,7 +475,7 @@ def test_schedule_arguments_and_default_command(tmp_path: Path) -> None:
             "bbc",
             "--output",
             "out",
-            "--config",
+            "--sites",
             "s.yaml",
         ]
         assert scheduler.lock_dir == (tmp_path / "locks").resolve()

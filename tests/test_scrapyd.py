@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -30,7 +31,7 @@ from cleaners.jsonl import read_jsonl
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_FILES = ("scrapy.cfg", "setup.py", "pyproject.toml", "README.md", "cleaners", "crawler", "config")
+PROJECT_FILES = ("scrapy.cfg", "setup.py", "pyproject.toml", "README.md", "cleaners", "crawler", "presswash", "config")
 
 
 def free_port() -> int:
@@ -162,3 +163,17 @@ def test_deploy_schedule_and_collect_articles(
         paths.extend(set(pair) - set(paths))
     assert set(paths) == set(demo_manifest["expected_articles"])
     assert all(record["site"] == "demo" for record in written)
+
+    # The job is in the run log beside the scheduler's and the hand-started runs (RunRecorder).
+    runs = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "runs", "--json", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert runs.returncode == 0, runs.stderr
+    [run] = [json.loads(line) for line in runs.stdout.splitlines()]
+    assert (run["site"], run["trigger"], run["status"]) == ("demo", "scrapyd", "ok"), run
+    assert run["articles"] == len(written)

@@ -23,9 +23,14 @@ Scrapy 2.16+ calls ``async def start()`` only (``start_requests`` is never calle
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import scrapy
@@ -33,6 +38,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.response import get_base_url
 
 from cleaners import __version__
+from cleaners.article import Article
 from cleaners.config import ConfigError
 from cleaners.document import RawDocument
 from cleaners.urls import normalize_url
@@ -59,7 +65,7 @@ from crawler.extensions import (
 )
 from crawler.items import PageItem
 from crawler.middlewares import truncate_robots
-from crawler.recurring import SharedState, dedup_settings, recurring_scrapy_settings
+from crawler.recurring import SharedState, dedup_settings, recurring_scrapy_settings, state_enabled
 from crawler.redis_mode import (
     SEED_SOURCE,
     RedisCrawlCoordinator,
@@ -69,7 +75,7 @@ from crawler.redis_mode import (
     seed_entries,
 )
 from crawler.runlog import check_run_id
-from crawler.sites import SiteConfig, load_sites
+from crawler.sites import SiteConfig, contact_warning, load_sites
 from crawler.state import FetchDecision, fetch_decision
 
 if TYPE_CHECKING:
@@ -81,6 +87,8 @@ if TYPE_CHECKING:
 DEPTH_META = "presswash_depth"
 #: Article requests one run makes from sitemap entries at most (PRESSWASH_MAX_SITEMAP_URLS); the rest wait.
 DEFAULT_MAX_SITEMAP_URLS = 50_000
+logger = logging.getLogger(__name__)
+_contact_warned = False  # `scrapy crawl`: the contact warning once per process
 
 # Discovery documents first (they lead to everything else), then articles, then pages to follow.
 PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, ARTICLE: 10, "page": 0}
@@ -158,8 +166,23 @@ class NewsSpider(scrapy.Spider):
             **recurring_scrapy_settings(settings, site.name),  # state file, dedup, archive, JOBDIR
         }
         redis_url = settings.get("PRESSWASH_REDIS_URL")
+        if not state_enabled(settings):
+            # A one-off (-s PRESSWASH_STATE=off): fetch everything as if for the first time, remember nothing.
+            # The state is a throwaway store (dedup within the run still works), no JOBDIR, no run record.
+            throwaway = tempfile.mkdtemp(prefix="presswash-state-off-")
+            atexit.register(shutil.rmtree, throwaway, ignore_errors=True)
+            # (at spider priority, as everything here: a state path given on the command line still wins)
+            ours.update({"PRESSWASH_STATE_PATH": str(Path(throwaway) / "state.sqlite3"), "JOBDIR": None})
         if redis_url:  # a shared crawl: this site's queue and fingerprints in Redis, no JOBDIR
             ours.update(redis_settings(redis_url, settings.get("PRESSWASH_REDIS_PREFIX") or "presswash", site.name))
+        global _contact_warned
+        if not (_contact_warned or settings.getbool("PRESSWASH_CONTACT_WARNED")):
+            from crawler.settings import DEFAULT_CONTACT_URL
+
+            warning = contact_warning([site], settings.get("PRESSWASH_CONTACT_URL"), DEFAULT_CONTACT_URL)
+            if warning:
+                logger.warning(warning)
+                _contact_warned = True
         if settings.getpriority("PRESSWASH_CONTACT_URL") > settings.getpriority("USER_AGENT"):
             ours["USER_AGENT"] = f"presswash/{__version__} (+{settings.get('PRESSWASH_CONTACT_URL')})"
         for key, value in ours.items():
@@ -302,6 +325,29 @@ class NewsSpider(scrapy.Spider):
         depth = request.meta.get(DEPTH_META)
         if self.site.follow.from_articles and isinstance(response, TextResponse):
             yield from self._follow_links(response, depth or 0)
+
+    def parse(self, response: Response) -> Iterator[dict[str, Any]]:
+        """Scrapy's default callback, used only for a URL handed in from outside the crawl:
+        ``scrapy parse --spider news -a site=NAME URL`` shows the record this page gives (cleaned here, with
+        the site's cleaning options; a rejection is logged with its reason). The crawl's own requests all
+        name their callbacks; to clean pages without a crawl, ``presswash clean URL`` does the same."""
+        from cleaners.core import clean
+        from cleaners.options import load_options
+
+        content_type = response.headers.get("Content-Type")
+        raw = RawDocument(
+            content=response.body,
+            url=response.url,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            fetched_at=datetime.now(UTC),
+            site=self.site.name,
+        )
+        options = load_options(self.crawler.settings.get("PRESSWASH_CONFIG"))
+        result = clean(raw, options.replace(**dict(self.site.cleaning_overrides)))
+        if isinstance(result, Article):
+            yield result.model_dump(mode="json")
+        else:
+            logger.warning("%s: rejected as %s: %s", response.url, result.reason.value, result.detail)
 
     def on_error(self, failure: Failure) -> None:
         """Every failed request ends here (HTTP errors, timeouts, robots.txt, offsite, redirect loops)."""
