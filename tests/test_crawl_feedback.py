@@ -157,12 +157,18 @@ def test_ctrl_c_in_clean_ends_with_one_line_and_status_130(tmp_path: Path) -> No
         text=True,
         start_new_session=True,
     ) as proc:
-        _interrupt_when(proc, lambda: output.exists() and output.stat().st_size > 0)
+        partial = output.with_name(output.name + ".partial")  # -o writes here until the run ends
+        _interrupt_when(proc, lambda: partial.exists() and partial.stat().st_size > 0)
         _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    assert err.strip().splitlines() == ["presswash: interrupted; every line written so far is whole"]
-    assert all(line.endswith("}") for line in output.read_text(encoding="utf-8").splitlines())
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("presswash: read ")  # the run's summary: its stats are written too
+    assert lines[1:] == [
+        "presswash: interrupted; every line written so far is whole",
+        f"presswash: the lines so far are in {partial}; run again with --resume to go on",
+    ]
+    assert all(line.endswith("}") for line in partial.read_text(encoding="utf-8").splitlines())
 
 
 def test_log_filters_keep_one_dump_of_each_kind_and_errors_on_one_line() -> None:
