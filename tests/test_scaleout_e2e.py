@@ -250,7 +250,13 @@ def test_no_url_is_fetched_by_both_processes(shared_crawl: SharedCrawl, demo_man
         - {"/robots.txt"}
         for stats in shared_crawl.stats.values()
     ]
-    assert all(requested), "one process fetched nothing: nothing was shared"
+    assert all(requested), (
+        "one process fetched nothing: nothing was shared",
+        {
+            k: {kk: v.get(kk) for kk in ("read", "written", "rejected", "failed", "skipped")}
+            for k, v in shared_crawl.stats.items()
+        },
+    )
     assert not (requested[0] & requested[1]) - retried, sorted(requested[0] & requested[1])
 
 
