@@ -433,10 +433,17 @@ class RedisCrawlCoordinator:
 def add_seed_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `presswash seed` (the CLI module adds them to its sub-command)."""
     parser.add_argument(
-        "--site", metavar="NAME", action="append", dest="sites", help="site to seed (repeatable; default: all enabled)"
+        "--site",
+        metavar="NAME",
+        action="append",
+        dest="site_names",
+        help="site to seed (repeatable; default: all enabled)",
     )
-    parser.add_argument("--config", metavar="FILE", help="sites file (default: config/sites.yaml)")
-    parser.add_argument("--clean-config", metavar="FILE", help="presswash.yaml with scale.redis_url")
+    parser.add_argument("--sites", metavar="FILE", help="sites file (default: config/sites.yaml)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="presswash.yaml with scale.redis_url (a sites file here still works)"
+    )
+    parser.add_argument("--clean-config", metavar="FILE", help=argparse.SUPPRESS)  # the old name of --config
     parser.add_argument("--redis", metavar="URL", help=f"Redis URL (default: ${REDIS_URL_ENV} or scale.redis_url)")
     parser.add_argument("--prefix", metavar="NAME", help="key prefix (default: scale.redis_prefix, 'presswash')")
     parser.add_argument(
@@ -448,15 +455,16 @@ def seed_command(args: argparse.Namespace) -> int:
     """Queue each site's feeds, sitemaps and start URLs in Redis; `presswash crawl --site` processes take them."""
     import redis
 
-    from crawler.sites import load_sites
+    from crawler.sites import load_sites, split_config_args
 
-    scale = load_scale_settings(args.clean_config)
+    sites_file, config = split_config_args(args.config, args.sites, args.clean_config)
+    scale = load_scale_settings(config)
     url = args.redis or scale.redis_url
     if not url:
         print(f"presswash seed: no Redis: give --redis URL, set {REDIS_URL_ENV} or scale.redis_url", file=sys.stderr)
         return 2
     prefix = check_prefix(args.prefix or scale.redis_prefix)
-    sites = load_sites(args.config).select(args.sites)
+    sites = load_sites(sites_file).select(args.site_names)
     client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
     try:
         for site in sites:

@@ -677,9 +677,9 @@ def seed_command_template(config: str | None, clean_config: str | None) -> list[
     """The command of a --seed-only tick (placeholders as in :func:`run_scheduler`'s ``command``)."""
     command = ["{python}", "-m", "crawler.cli", "seed", "--site", "{site}"]
     if config:
-        command += ["--config", "{config}"]
+        command += ["--sites", "{config}"]
     if clean_config:
-        command += ["--clean-config", "{clean_config}"]
+        command += ["--config", "{clean_config}"]
     return command
 
 

@@ -666,7 +666,7 @@ def test_a_redis_password_never_reaches_the_terminal() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESSWASH_")}
     env["PRESSWASH_REDIS_URL"] = "redis://:S3CRET@127.0.0.1:1/0"  # nothing listens: every command fails
     for args in (
-        ["seed", "--site", "demo", "--config", "config/sites.demo.yaml"],
+        ["seed", "--site", "demo", "--sites", "config/sites.demo.yaml"],
         ["crawl", "--config", "config/sites.demo.yaml", "--output", "/tmp/presswash-test-unused"],
         ["runs"],
     ):

@@ -118,7 +118,7 @@ class Deployment:
         return subprocess.run(command, cwd=ROOT, env=self.env(run_id), capture_output=True, text=True, timeout=timeout)
 
     def seed(self, site: str) -> str:
-        done = self.presswash("seed", "--site", site, "--config", str(self.config))
+        done = self.presswash("seed", "--site", site, "--sites", str(self.config))
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stderr
 
