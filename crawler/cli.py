@@ -89,12 +89,13 @@ def _clean_command(args: argparse.Namespace) -> int:
         if total > shown:
             print(f"presswash: {kind}: ... and {total - shown} more {reason} (stats JSON)", file=sys.stderr)
     partial = stats.extra.get("partial_output")
+    resume = f"; the lines so far are in {partial}: run again with --resume to go on" if partial else ""
     if "output_error" in stats.extra:
-        print(f"presswash: stopped: {stats.extra['output_error']}", file=sys.stderr)
-    if stats.extra.get("interrupted"):
-        print("presswash: interrupted; every line written so far is whole", file=sys.stderr)
-    if partial:
-        print(f"presswash: the lines so far are in {partial}; run again with --resume to go on", file=sys.stderr)
+        print(f"presswash: stopped: {stats.extra['output_error']}{resume}", file=sys.stderr)
+    elif stats.extra.get("interrupted"):
+        print(f"presswash: interrupted; every line written so far is whole{resume}", file=sys.stderr)
+    elif partial:
+        print(f"presswash: stopped early{resume}", file=sys.stderr)
     if stats.extra.get("interrupted"):
         return EXIT_INTERRUPTED
     return EXIT_INPUT_FAILED if stats.total_failed or "output_error" in stats.extra else EXIT_OK

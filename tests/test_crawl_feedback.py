@@ -164,9 +164,9 @@ def test_ctrl_c_in_clean_ends_with_one_line_and_status_130(tmp_path: Path) -> No
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     lines = err.strip().splitlines()
     assert lines[0].startswith("presswash: read ")  # the run's summary: its stats are written too
-    assert lines[1:] == [
-        "presswash: interrupted; every line written so far is whole",
-        f"presswash: the lines so far are in {partial}; run again with --resume to go on",
+    assert lines[1:] == [  # one line says it all
+        f"presswash: interrupted; every line written so far is whole; the lines so far are in {partial}: "
+        "run again with --resume to go on"
     ]
     assert all(line.endswith("}") for line in partial.read_text(encoding="utf-8").splitlines())
 
