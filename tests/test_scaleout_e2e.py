@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from http_server import start_server_subprocess, stop_server
 from services import delete_prefix, import_or_unavailable, postgres_schema, redis_url, require_redis
 
@@ -175,6 +176,19 @@ class SharedCrawl:
         return [record for records in self.records.values() for record in records]
 
 
+def paced_demo_config(tmp: Path) -> Path:
+    """The demo site with a short delay between requests: alone, one process then needs longer than
+    Scrapy's 5 s idle heartbeat to crawl it all, so the other, polling the shared queue at its heartbeat,
+    always gets work (without it, on a loaded machine, the first process could finish the small site
+    before the second looked)."""
+    config = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    for site in config["sites"]:
+        site["politeness"]["download_delay"] = 0.3
+    path = tmp / "sites.demo.paced.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def shared_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedCrawl]:
     client = require_redis()
@@ -182,8 +196,9 @@ def shared_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedCra
     proc, base_url = start_server_subprocess(slow_seconds=3.0)
     try:
         with postgres_schema("e2e") as (dsn, schema):
+            shared_tmp = tmp_path_factory.mktemp("shared")
             deployment = Deployment(
-                base_url, prefix, DEMO_CONFIG, tmp_path_factory.mktemp("shared"), {"PRESSWASH_POSTGRES_DSN": dsn}
+                base_url, prefix, paced_demo_config(shared_tmp), shared_tmp, {"PRESSWASH_POSTGRES_DSN": dsn}
             )
             pg = ["--set", f"PRESSWASH_POSTGRES_SCHEMA={schema}"]
             # Both processes are up and waiting on the empty queue before the seeding: started after it,
