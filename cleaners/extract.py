@@ -117,7 +117,7 @@ def extract_html(
     text = xmltotxt(body, False)
     paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
     tags = _split_list(document.tags, ",") or _split_list(document.categories, ",")
-    headline = choose_headline(tree, document.title, document.sitename, document.hostname or extractor.url)
+    headline = choose_headline(tree, document.title, document.sitename, document.hostname)
     authors = _split_list(document.author, ";")
     page_type = classify_page(
         tree,
@@ -177,7 +177,6 @@ PROSE_MIN_WORDS = 5
 BALANCED_OVER_PRECISION = 2.0
 # readability replaces the chosen trafilatura pass when it holds more than this many times its sentence text.
 READABILITY_OVER_CHOSEN = 1.5
-_PROSE_BLOCKS = frozenset({"p", "head", "item", "quote", "cell", "code"})
 
 
 @dataclass(slots=True)

@@ -86,7 +86,7 @@ def choose_headline(tree: HtmlElement, title: str | None, sitename: str | None, 
         return Headline(h1s[0], "single-h1")
     if not title:
         return Headline(h1s[0] if h1s else None, "h1" if h1s else "none")
-    stripped = strip_site_name(title, sitename, hostname)
+    stripped = _strip_site(title, names_site)
     if stripped != title:
         return Headline(stripped, "title-without-site")
     return Headline(title, "title")
@@ -94,15 +94,18 @@ def choose_headline(tree: HtmlElement, title: str | None, sitename: str | None, 
 
 def strip_site_name(title: str, sitename: str | None, hostname: str | None) -> str:
     """The title without a first or last segment that names the site (its name, or its domain's words)."""
-    parts = _SEPARATOR.split(title)
-    if len(parts) < 2:
+    return _strip_site(title, _site_test(sitename, hostname))
+
+
+def _strip_site(title: str, is_site: Callable[[str], bool]) -> str:
+    separators = list(_SEPARATOR.finditer(title))
+    if not separators:
         return title
-    is_site = _site_test(sitename, hostname)
-    if is_site(parts[-1]):
-        rest = title[: title.rfind(parts[-1])]
-        return _trim_separator(rest)
-    if is_site(parts[0]):
-        return _trim_separator(title[len(parts[0]) :], leading=True)
+    first, last = separators[0], separators[-1]
+    if is_site(title[last.end() :]):
+        return title[: last.start()].strip()
+    if is_site(title[: first.start()]):
+        return title[first.end() :].strip()
     return title
 
 
@@ -121,14 +124,3 @@ def _site_test(sitename: str | None, hostname: str | None) -> Callable[[str], bo
         return bool(joined) and (joined in host_words or joined == "".join(host_words))
 
     return is_site
-
-
-def _trim_separator(text: str, *, leading: bool = False) -> str:
-    match = re.search(_SEPARATOR.pattern + ("" if leading else r"$"), text)
-    if match is None:
-        return text.strip()
-    if leading and match.start() == 0:
-        return text[match.end() :].strip()
-    if not leading:
-        return text[: match.start()].strip()
-    return text.strip()
