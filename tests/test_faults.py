@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from bench.reliability_clean import PARAGRAPH, alive, children, cpu, page, spans
 from cleaners.article import Article, Rejected, RejectReason
 from cleaners.batch import clean_inputs
 from cleaners.config import ConfigError, load_yaml
@@ -37,22 +38,6 @@ from cleaners.sources import Skipped, iter_warc
 
 ROOT = Path(__file__).resolve().parent.parent
 BOILERPLATE = ROOT / "config" / "boilerplate.yaml"
-PARAGRAPH = (
-    "The regional parliament voted on Thursday to extend the night train service to the coast, a decision "
-    "that rail unions welcomed but that the finance committee said would cost more than expected."
-)
-
-
-def page(title: str, n: int = 3) -> bytes:
-    body = "".join(f"<p>{PARAGRAPH} Paragraph {i} of {title}.</p>" for i in range(n))
-    head = f"<html lang='en'><head><title>{title}</title></head>"
-    return f"{head}<body><article><h1>{title}</h1>{body}</article></body></html>".encode()
-
-
-def spans_page(count: int) -> bytes:
-    """A page of ``count`` <span> elements: slow to clean (superlinear in trafilatura), small to send."""
-    spans = "".join(f"<span>w{i} </span>" for i in range(count))
-    return f"<html><body><article><h1>Spans</h1>{spans}</article></body></html>".encode()
 
 
 def run_cli(*args: str, stdin: Any = None, timeout: float = 120, env: dict[str, str] | None = None) -> Any:
@@ -84,33 +69,6 @@ def make_corpus(root: Path, count: int, n: int = 3) -> Path:
 
 def ids(path: Path) -> list[str]:
     return [record["id"] for record in read_jsonl(path)]
-
-
-def children(pid: int) -> list[int]:
-    """Direct child processes of ``pid`` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 # --- case 1: FIFOs and unbounded stdin ---------------------------------------------------------------
@@ -245,7 +203,7 @@ def _clean_records(path: Path, out: Path) -> list[dict[str, Any]]:
 def test_a_killed_worker_is_replaced_and_its_document_named_as_failed(tmp_path: Path) -> None:
     root = make_corpus(tmp_path / "in", 40)
     slow = root / "0000-slow.html"
-    slow.write_bytes(spans_page(40_000))  # several seconds: a worker is busy with it when the kill comes
+    slow.write_bytes(spans(40_000))  # several seconds: a worker is busy with it when the kill comes
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "clean", str(root), "-o", str(out), "--workers", "2", "-q"],
@@ -259,8 +217,8 @@ def test_a_killed_worker_is_replaced_and_its_document_named_as_failed(tmp_path: 
         while time.monotonic() < deadline:
             workers = children(proc.pid)
             if len(workers) == 2:
-                busiest = max(workers, key=cpu_ticks)
-                if cpu_ticks(busiest) >= 100:  # one second of CPU: it holds the slow page
+                busiest = max(workers, key=cpu)
+                if cpu(busiest) >= 100:  # one second of CPU: it holds the slow page
                     break
             time.sleep(0.1)
         assert busiest is not None
@@ -412,7 +370,7 @@ def test_a_failed_write_keeps_the_partial_output_for_resume(tmp_path: Path, monk
 
 def test_a_page_over_max_elements_is_too_complex_without_being_parsed(tmp_path: Path) -> None:
     root = make_corpus(tmp_path / "in", 2)
-    (root / "bomb.html").write_bytes(spans_page(120_000))  # over the default 100,000
+    (root / "bomb.html").write_bytes(spans(120_000))  # over the default 100,000
     stats = clean_inputs([str(root)], output=tmp_path / "out.jsonl", workers=2)
     assert stats.written == 2 and dict(stats.rejected) == {"too_complex": 1}
     assert "max_elements=100000" in stats.examples["too_complex"][0]["detail"]
@@ -421,7 +379,7 @@ def test_a_page_over_max_elements_is_too_complex_without_being_parsed(tmp_path: 
 def test_a_page_over_max_seconds_is_interrupted_and_the_run_goes_on(tmp_path: Path) -> None:
     config = write_config(tmp_path, max_seconds=0.5)
     root = make_corpus(tmp_path / "in", 3)
-    (root / "0001-slow.html").write_bytes(spans_page(30_000))  # seconds of trafilatura, under max_elements
+    (root / "0001-slow.html").write_bytes(spans(30_000))  # seconds of trafilatura, under max_elements
     for workers in (1, 2):
         out = tmp_path / f"out{workers}.jsonl"
         stats = clean_inputs([str(root)], output=out, workers=workers, config_path=str(config))
@@ -725,7 +683,7 @@ def test_a_hostile_mixed_run_accounts_for_every_input(tmp_path: Path) -> None:
     root = make_corpus(tmp_path / "in", 5)
     os.mkfifo(root / "fifo.html")
     (root / "loop.htm").symlink_to(root / "loop.htm")
-    (root / "bomb.html").write_bytes(spans_page(150_000))
+    (root / "bomb.html").write_bytes(spans(150_000))
     (root / "empty.html").write_bytes(b"")
     (root / "binary.html").write_bytes(bytes(range(256)) * 10)
     (root / "bad.html.gz").write_bytes(b"\x1f\x8b\x08\x00truncated")

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 from factories import fetch_state
 from http_server import start_server_subprocess, stop_server
+from test_recurring_e2e import crawl_command, crawl_env
 from test_state_redis import ORIGINAL, OTHER, SYNDICATED, make
 
 from cleaners.article import Article
@@ -145,17 +146,6 @@ sites:
     politeness: {download_delay: 0, autothrottle: false, concurrency: 8}
 """
 BULK = 120
-
-
-def crawl_env(base_url: str, run_id: str) -> dict[str, str]:
-    """Loopback only, and no presswash variables from the caller's environment."""
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and not k.startswith("PRESSWASH_")}
-    env.update({"PRESSWASH_DEMO_URL": base_url, "PRESSWASH_RUN_ID": run_id, "PYTHONPATH": str(ROOT)})
-    return env
-
-
-def crawl_command(config: Path, output: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "crawler.crawl", "--config", str(config), "--output", str(output), *extra]
 
 
 def written(output: Path, site: str) -> list[dict[str, Any]]:
