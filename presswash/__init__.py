@@ -60,7 +60,7 @@ def default_options() -> CleaningOptions:
     ``./config/presswash.yaml``, the built-in defaults), read at each call so an edit is seen at once
     (about half a millisecond: the compiled rules, the costly part, are cached per file version). In a
     loop over many pages, build them once and pass ``options=``."""
-    return load_options(find_config("presswash.yaml"))
+    return load_options()  # no path: find_config's search order
 
 
 def _to_bytes(content: str | bytes) -> tuple[bytes, str | None]:

@@ -310,21 +310,23 @@ class NewsSpider(scrapy.Spider):
             self._outcome(request, ARTICLE, "rejected", "not_article", detail, response.status)
             return
         self._outcome(request, ARTICLE, "cleaning", status=response.status)
-        content_type = response.headers.get("Content-Type")
-        yield PageItem(
-            raw=RawDocument(
-                content=response.body,
-                url=response.url,
-                content_type=content_type.decode("latin-1") if content_type else None,
-                fetched_at=datetime.now(UTC),
-                site=self.site.name,
-                hints=dict(request.meta.get(HINTS_META) or {}),
-            ),
-            overrides=self.site.cleaning_overrides,
-        )
+        hints = dict(request.meta.get(HINTS_META) or {})
+        yield PageItem(raw=self._raw_document(response, hints), overrides=self.site.cleaning_overrides)
         depth = request.meta.get(DEPTH_META)
         if self.site.follow.from_articles and isinstance(response, TextResponse):
             yield from self._follow_links(response, depth or 0)
+
+    def _raw_document(self, response: Response, hints: dict[str, str] | None = None) -> RawDocument:
+        """The fetched page as the cleaning core takes it (the crawl's and ``scrapy parse``'s alike)."""
+        content_type = response.headers.get("Content-Type")
+        return RawDocument(
+            content=response.body,
+            url=response.url,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            fetched_at=datetime.now(UTC),
+            site=self.site.name,
+            hints=hints or {},
+        )
 
     def parse(self, response: Response) -> Iterator[dict[str, Any]]:
         """Scrapy's default callback, used only for a URL handed in from outside the crawl:
@@ -334,14 +336,7 @@ class NewsSpider(scrapy.Spider):
         from cleaners.core import clean
         from cleaners.options import load_options
 
-        content_type = response.headers.get("Content-Type")
-        raw = RawDocument(
-            content=response.body,
-            url=response.url,
-            content_type=content_type.decode("latin-1") if content_type else None,
-            fetched_at=datetime.now(UTC),
-            site=self.site.name,
-        )
+        raw = self._raw_document(response)
         options = load_options(self.crawler.settings.get("PRESSWASH_CONFIG"))
         result = clean(raw, options.replace(**dict(self.site.cleaning_overrides)))
         if isinstance(result, Article):
