@@ -48,13 +48,9 @@ class Corpus:
     name: str
     description: str
     metric: str
-    pages: list[Page]
+    articles: list[Page]
     has_metadata: bool = False
     others: list[Page] = field(default_factory=list)  # pages that are not articles (page-type scoring)
-
-    @property
-    def articles(self) -> list[Page]:
-        return self.pages
 
 
 def _directory(env: str, default: Path, required: tuple[str, ...]) -> Path:

@@ -248,7 +248,7 @@ def _ours() -> Callable[[Page], Prediction]:
                 result.title,
                 list(result.authors),
                 result.published,
-                page_type=getattr(result, "page_type", None),
+                page_type=result.page_type,
             )
         return Prediction(rejected=f"{result.reason.value}: {result.detail}")
 
@@ -474,10 +474,10 @@ def _mean(values: Iterable[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def losing_pages(corpus: str, ours: Result, peers: list[Result]) -> list[tuple[str, float, str, float]]:
+def losing_pages(metric: str, ours: Result, peers: list[Result]) -> list[tuple[str, float, str, float]]:
     """(page, our F1, best peer, its F1) where a peer beats us by more than 0.02 or we are below LOSS_F1,
-    on the corpus's own per-page score, worst first."""
-    key = "word_f1" if "word_f1" in next(iter(ours.per_page.values()), {}) else "shingle_f1"
+    on the corpus's own per-page score (``metric``: word or shingle), worst first."""
+    key = "word_f1" if metric == "word" else "shingle_f1"
     rows = []
     for page_id, row in ours.per_page.items():
         best_name, best = max(((p.name, p.per_page[page_id][key]) for p in peers), key=lambda x: x[1])
@@ -654,7 +654,7 @@ def markdown(
         by_name = {r.name: r for r in rows}
         peers = [r for r in rows if r.name in PEERS]
         if OURS in by_name and peers:
-            losing = losing_pages(corpus.name, by_name[OURS], peers)
+            losing = losing_pages(corpus.metric, by_name[OURS], peers)
             out += [
                 f"Pages where presswash loses ({len(losing)}): below the best peer by more than 0.02, or "
                 f"below {LOSS_F1}, on the corpus's per-page score; the reason is read from the page.",
