@@ -6,6 +6,8 @@ parsing (text), mojibake repair, the second pass, length and language checks, th
 
 from __future__ import annotations
 
+import gzip
+import io
 import logging
 import re
 import zlib
@@ -20,6 +22,7 @@ from cleaners.document import RawDocument
 from cleaners.extract import extract_html
 from cleaners.language import detect_language, html_lang, primary_code
 from cleaners.options import CleaningOptions
+from cleaners.sources import gunzip_capped
 from cleaners.text import article_word_count, content_hash, stable_id
 from cleaners.urls import normalize_url
 
@@ -69,8 +72,9 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         return Rejected(reason, detail, raw.source)
 
     if raw.content[:2] == _GZIP_MAGIC:  # gzip piped on stdin, or a compressed file without .gz
-        content = _gunzip(raw.content, options.max_bytes + 1)
-        if content is None:
+        try:
+            content = gunzip_capped(io.BytesIO(raw.content), options.max_bytes + 1)
+        except (EOFError, gzip.BadGzipFile, zlib.error):
             return reject(RejectReason.READ_ERROR, "corrupt or truncated gzip")
         raw = replace(raw, content=content)
     if not raw.content.strip():
@@ -171,15 +175,6 @@ def not_article(article: Article) -> Rejected | None:
 
 def _not_article_detail(label: str, score: float | None, evidence: str | None) -> str:
     return f"{label} page (article_score {score}): {evidence}"
-
-
-def _gunzip(data: bytes, limit: int) -> bytes | None:
-    """Decompress at most ``limit`` bytes (a gzip bomb stops there and is rejected as too large); None
-    when the data is not valid gzip."""
-    try:
-        return zlib.decompressobj(wbits=31).decompress(data, limit)
-    except zlib.error:
-        return None
 
 
 def parse_text_dump(text: str) -> tuple[str | None, list[str]]:

@@ -223,7 +223,7 @@ def read_file(path: str, max_bytes: int) -> RawDocument | Rejected:
             return Rejected(RejectReason.READ_ERROR, f"{_kind_of(mode)}, not a regular file: not read", path)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             if path.lower().endswith(".gz"):
-                content = _gunzip_capped(handle, max_bytes + 1)
+                content = gunzip_capped(handle, max_bytes + 1)
             else:
                 content = handle.read(max_bytes + 1)
                 if len(content) > max_bytes:
@@ -237,7 +237,9 @@ def read_file(path: str, max_bytes: int) -> RawDocument | Rejected:
     return RawDocument(content=content, source_path=path)
 
 
-def _gunzip_capped(handle: IO[bytes], limit: int) -> bytes:
+def gunzip_capped(handle: IO[bytes], limit: int) -> bytes:
+    """At most ``limit`` decompressed bytes (a gzip bomb stops there); a cut or corrupt stream raises
+    (EOFError, gzip.BadGzipFile, zlib.error) rather than giving part of a page."""
     chunks: list[bytes] = []
     size = 0
     with gzip.GzipFile(fileobj=handle, mode="rb") as unzipped:

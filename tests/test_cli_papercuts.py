@@ -51,6 +51,14 @@ def test_gzip_on_stdin_is_cleaned() -> None:
     assert record["title"] == "The Quiet Return of the Night Train" and record["source_path"] == "<stdin>"
 
 
+def test_truncated_gzip_on_stdin_is_a_read_error_never_part_of_a_page() -> None:
+    """The same rule as a cut .gz file: the stream is read by one capped reader that refuses a cut."""
+    data = gzip.compress(PAGE.read_bytes())
+    done = presswash("clean", "-", "-q", "--workers", "1", stdin=data[: len(data) * 6 // 10])
+    assert done.returncode == 1 and not done.stdout
+    assert "read_error: corrupt or truncated gzip" in done.stderr.decode()
+
+
 def test_each_rejection_is_named_on_stderr_and_a_binary_file_exits_0(tmp_path: Path) -> None:
     (tmp_path / "blob.html").write_bytes(bytes(range(256)) * 20)
     (tmp_path / "short.txt").write_text("Title\n\nToo short to be an article.\n")
