@@ -168,7 +168,8 @@ def _ascii_alnum(char: str) -> bool:
 # finds the story where both start from a wrong container (a page's first section, or a menu). Each fails on
 # different pages, and the failure shows in one number: how much sentence text a candidate holds. So every
 # page gets the precision pass; the balanced pass replaces it when precision kept less than half of the
-# balanced pass's sentence text; readability replaces the result when it holds half as much again.
+# balanced pass's sentence text; readability replaces the result when it holds half as much again, or when
+# it holds the result's text and adds the story's blocks beside it (``_extends``).
 # Measured on the three development corpora with ``python -m bench.quality``.
 
 # A line of at least this many words is sentence text (a paragraph, not a label, menu entry or headline).
@@ -187,9 +188,14 @@ class Candidate:
     body: HtmlElement
     text: str
     prose: int = 0
+    triples: frozenset[tuple[str, str, str]] = frozenset()
 
 
 def prose_chars(body: HtmlElement) -> int:
+    return prose_of(body)[0]
+
+
+def prose_of(body: HtmlElement) -> tuple[int, frozenset[tuple[str, str, str]]]:
     """The sentence text of a candidate: characters of its distinct word triples in text lines of at least
     PROSE_MIN_WORDS words (each triple counted once, at the length of its words).
 
@@ -206,7 +212,7 @@ def prose_chars(body: HtmlElement) -> int:
             if triple not in seen:
                 seen.add(triple)
                 total += len(triple[0]) + 1
-    return total
+    return total, frozenset(seen)
 
 
 def _extract_document(
@@ -240,7 +246,7 @@ def _pass(tree: HtmlElement, options: Extractor, focus: str, *, fast: bool = Tru
     document = trafilatura.bare_extraction(tree, options=variant)
     if document is None or document.body is None or not document.text:
         return None
-    return Candidate(focus, document.body, document.text, prose_chars(document.body))
+    return Candidate(focus, document.body, document.text, *prose_of(document.body))
 
 
 def _trafilatura(tree: HtmlElement, options: Extractor, focus: str) -> Candidate | None:
@@ -274,19 +280,145 @@ def _needs_full_pass(found: Candidate, tree: HtmlElement) -> bool:
 
 def _compare(tree: HtmlElement, options: Extractor) -> Candidate | None:
     """Precision first; balanced where precision cut the story; readability where both look like part of
-    it. A later candidate runs only when it could win: it cannot hold more sentence text than the page
-    itself (``page_prose``), which spares most pages the readability run."""
+    it, or where it extends the kept pass with the story's blocks beside it. A later candidate runs only
+    when it could win: it cannot hold more sentence text than the page itself (``page_prose``), which
+    spares most pages the readability run."""
     page = page_prose(tree)
     chosen = precise = _trafilatura(tree, options, "precision")
     if precise is None or BALANCED_OVER_PRECISION * precise.prose < page:
         balanced = _trafilatura(tree, options, "balanced")
         if balanced is not None and (precise is None or balanced.prose > BALANCED_OVER_PRECISION * precise.prose):
             chosen = balanced
-    if chosen is None or READABILITY_OVER_CHOSEN * chosen.prose < page:
+    if chosen is None or READABILITY_RUN_BELOW * chosen.prose < page:
         generic = _readability(tree, options)
-        if generic is not None and (chosen is None or generic.prose > READABILITY_OVER_CHOSEN * chosen.prose):
+        if generic is not None and (
+            chosen is None or generic.prose > READABILITY_OVER_CHOSEN * chosen.prose or _extends(generic, chosen)
+        ):
             chosen = generic
     return chosen
+
+
+# readability extends the kept pass (see ``_extends``): it holds at least this share of the pass's sentence
+# text (it starts from the same story) ...
+EXTEND_MIN_COVER = 0.9
+# ... and at least this share of the pass's lines, headings included (readability drops some; they are put back) ...
+EXTEND_MIN_LINE_COVER = 0.8
+# A readability block is the pass's own when this share of its word triples is in the pass's text.
+EXTEND_SHARED_BLOCK = 0.8
+# ... and adds, beside the pass's text, blocks of at least this share of the pass's characters.
+EXTEND_MIN_ADDED = 0.15
+# "Beside": at most this many levels up from an added block to an element that holds the pass's text.
+# Sections and lists of the story are 1-2 levels away; captions, paywall boxes and inline promos 3 or more.
+EXTEND_MAX_DISTANCE = 2
+# An added block with this share of link text or more is a promo or a menu, never part of the story.
+EXTEND_MAX_LINK_SHARE = 0.5
+# readability runs when the kept pass holds less than 1/this of the page's sentence text: on the
+# development corpora every page readability extended or replaced is below it.
+READABILITY_RUN_BELOW = 1.35
+
+_TEXT_BLOCKS = ("p", "item", "head", "quote", "cell")
+_LINE_BLOCKS = frozenset({"p", "item", "head"})  # a text block inside one of these is part of its line
+_WHOLE_BLOCKS = _LINE_BLOCKS | {"list", "table", "quote"}  # put back whole
+
+
+def _triples(text: str) -> set[tuple[str, str, str]]:
+    """A line's word triples, as ``prose_of`` counts them (none for a line under PROSE_MIN_WORDS words)."""
+    words = _WORD.findall(text.casefold())
+    if len(words) < PROSE_MIN_WORDS:
+        return set()
+    return set(zip(words, words[1:], words[2:], strict=False))
+
+
+def _normalized(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _outer_blocks(body: HtmlElement, tags: tuple[str, ...], inside: frozenset[str]) -> list[HtmlElement]:
+    """The body's blocks of these tags that are not inside a block of ``inside``."""
+    return [el for el in body.iter(*tags) if not any(a.tag in inside for a in el.iterancestors())]
+
+
+def _covers(wider: Candidate, narrower: Candidate) -> float:
+    """The share of ``narrower``'s sentence text (word triples) that ``wider`` holds too."""
+    if not narrower.triples:
+        return 1.0
+    return len(narrower.triples & wider.triples) / len(narrower.triples)
+
+
+def _line_cover(wider: Candidate, narrower: Candidate) -> float:
+    """The share of ``narrower``'s lines, short ones included, found in ``wider``'s text."""
+    lines = [line for line in (_normalized(text) for text in narrower.text.split("\n")) if line]
+    if not lines:
+        return 1.0
+    blob = _normalized(wider.text)
+    return sum(1 for line in lines if line in blob) / len(lines)
+
+
+def _extends(generic: Candidate, chosen: Candidate) -> bool:
+    """Whether readability found the rest of the story the kept pass holds part of, and if so make its
+    candidate that story: the pass's text, readability's blocks beside it, nothing far from it.
+
+    trafilatura keeps one container; on page-builder layouts a story's subheadings and lists sit in sibling
+    containers that its passes leave out, while readability, which joins siblings of its best container,
+    keeps them (and more: captions, paywall boxes, promo links). So readability is kept when it holds the
+    pass's text and adds blocks near it (EXTEND_*); its blocks far from the pass's text or made of links are
+    dropped, and the pass's lines it lost (headings) are put back in order."""
+    if _covers(generic, chosen) < EXTEND_MIN_COVER or _line_cover(generic, chosen) < EXTEND_MIN_LINE_COVER:
+        return False
+    shared, added = set(), []
+    for block in _outer_blocks(generic.body, _TEXT_BLOCKS, _LINE_BLOCKS):
+        text = " ".join("".join(block.itertext()).split())
+        if not text:
+            continue
+        triples = _triples(text)
+        if triples:
+            in_chosen = len(triples & chosen.triples) >= EXTEND_SHARED_BLOCK * len(triples)
+        else:
+            in_chosen = _normalized(text) in _normalized(chosen.text)
+        if in_chosen:
+            shared.add(block)
+        else:
+            links = sum(len("".join(ref.itertext())) for ref in block.iter("ref"))
+            added.append((block, len(text), links / len(text)))
+    holding = {ancestor for block in shared for ancestor in block.iterancestors()}
+    near, far = 0, []
+    for block, length, link_share in added:
+        distance = next((d for d, a in enumerate(block.iterancestors(), 1) if a in holding), None)
+        if distance is not None and distance <= EXTEND_MAX_DISTANCE and link_share < EXTEND_MAX_LINK_SHARE:
+            near += length
+        else:
+            far.append(block)
+    if near <= EXTEND_MIN_ADDED * len(chosen.text):
+        return False
+    for block in far:
+        if block.getparent() is not None:
+            delete_element(block, keep_tail=False)
+    _put_back_lost_blocks(generic, chosen)
+    generic.text = xmltotxt(generic.body, False)
+    return True
+
+
+def _put_back_lost_blocks(wider: Candidate, narrower: Candidate) -> None:
+    """Insert ``narrower``'s top-level blocks that ``wider`` lost (readability drops some headings) after
+    the block of ``wider`` that holds the one before them, so the story keeps its order."""
+    blocks = _outer_blocks(wider.body, (*_TEXT_BLOCKS, "list", "table"), _WHOLE_BLOCKS)
+    texts = [_normalized("".join(block.itertext())) for block in blocks]
+    anchor = None
+    for element in list(narrower.body):
+        text = _normalized("".join(element.itertext()))
+        if not text:
+            continue
+        found = next((block for block, held in zip(blocks, texts, strict=True) if text in held), None)
+        if found is not None:
+            anchor = found
+            continue
+        lost = copy.deepcopy(element)
+        lost.tail = None
+        if anchor is None:
+            wider.body.insert(0, lost)
+        else:
+            anchor.addnext(lost)
+        anchor = lost
 
 
 _HTML_BLOCKS = frozenset(
@@ -365,7 +497,7 @@ def _readability(tree: HtmlElement, options: Extractor) -> Candidate | None:
     body, text = sanitize_tree(found, options)
     if body is None or not text or not text.strip():
         return None
-    return Candidate("readability", body, text, prose_chars(body))
+    return Candidate("readability", body, text, *prose_of(body))
 
 
 def _metadata(tree: HtmlElement, extractor: Extractor, *, body_search: bool = True) -> Document:

@@ -793,3 +793,47 @@ def test_prose_counts_sentence_lines_once_and_not_menus() -> None:
     )
     assert extract.prose_chars(story) > 0
     assert extract.prose_chars(twice) == extract.prose_chars(story)
+
+
+def _tree_candidate(name: str, xml: str) -> extract.Candidate:
+    body = etree.fromstring(xml)
+    return extract.Candidate(name, body, trafilatura.xml.xmltotxt(body, False), *extract.prose_of(body))
+
+
+_STORY = (
+    "<p>The regional council approved the new flood defence plan after a long debate on Monday.</p>"
+    "<p>Work on the river walls will begin in spring and should take about three years to finish.</p>"
+    "<p>Residents of the lower town, flooded twice in ten years, had asked for the walls since 2015.</p>"
+    "<p>The plan is paid for by the region and by a national fund for towns on rivers at risk.</p>"
+)
+
+
+def test_readability_extends_the_pass_with_the_blocks_beside_its_text() -> None:
+    """A page-builder story: the pass kept the paragraphs of one container, readability also the
+    subheading and the list beside it (kept), a caption three levels down and a promo link (dropped); the
+    pass's heading that readability lost is put back in its place."""
+    chosen = _tree_candidate("precision", f"<body><head>What the plan costs</head>{_STORY}</body>")
+    generic = _tree_candidate(
+        "readability",
+        f"<div><div>{_STORY}</div>"
+        "<head>Where the walls go</head><list><item>Along the east bank near the old mill</item>"
+        "<item>Around the harbour and the ferry landing stage</item>"
+        "<item>Beside the school playing fields and the park</item></list>"
+        "<div><div><div><p>The river at high water last winter, seen from the town bridge.</p></div></div></div>"
+        "<p><ref target='/other'>Read more: the ten best walks along the river this summer</ref></p></div>",
+    )
+    assert extract._extends(generic, chosen)
+    lines = generic.text.split("\n")
+    assert "- Along the east bank near the old mill" in lines and "Where the walls go" in lines
+    assert not any("high water" in line or "best walks" in line for line in lines)
+    assert lines[0] == "What the plan costs"  # the pass's heading, back before the story
+
+
+def test_readability_does_not_extend_a_pass_it_does_not_hold() -> None:
+    chosen = _tree_candidate("precision", f"<body>{_STORY}</body>")
+    elsewhere = _tree_candidate(
+        "readability",
+        "<div><p>Our newsletter brings you the best stories of the week every Friday morning.</p>"
+        "<list><item>Politics and the economy</item><item>Sport and culture</item></list></div>",
+    )
+    assert not extract._extends(elsewhere, chosen)
