@@ -192,6 +192,7 @@ class Candidate:
 
 
 def prose_chars(body: HtmlElement) -> int:
+    """The sentence text of a candidate, in characters (``prose_of``)."""
     return prose_of(body)[0]
 
 
@@ -201,10 +202,12 @@ def prose_of(body: HtmlElement) -> tuple[int, frozenset[tuple[str, str, str]]]:
 
     Lines as trafilatura writes them (a block, or a part of one between line breaks), so a menu that a
     fallback put into one paragraph with a break per entry counts as the short lines it is; distinct
-    triples, so a banner repeated in twenty variants ("Free shipping on orders over ...") counts about once."""
+    triples, so a banner repeated in twenty variants ("Free shipping on orders over ...") counts about once.
+    A table row ("| a | b | c |") is a line per cell: a table of names or prices beside a story (award
+    winners, a pricing grid) holds no sentence, while a layout table's cells of paragraphs do."""
     seen: set[tuple[str, str, str]] = set()
     total = 0
-    for line in xmltotxt(body, False).split("\n"):
+    for line in _prose_lines(xmltotxt(body, False)):
         words = _WORD.findall(line.casefold())
         if len(words) < PROSE_MIN_WORDS:
             continue
@@ -213,6 +216,24 @@ def prose_of(body: HtmlElement) -> tuple[int, frozenset[tuple[str, str, str]]]:
                 seen.add(triple)
                 total += len(triple[0]) + 1
     return total, frozenset(seen)
+
+
+_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")  # xmltotxt writes a kept link as [text](target)
+# A line with at least this share of link text is a menu, a tag list or a promo, not a sentence.
+PROSE_MAX_LINK_SHARE = 0.5
+
+
+def _prose_lines(text: str) -> Iterator[str]:
+    """The lines of a candidate's text as sentence text is counted: a table row split into its cells,
+    link targets left out (a URL is not words of the page), lines made mostly of link text skipped."""
+    for row in text.split("\n"):
+        for line in row.split("|") if row.startswith("|") else (row,):
+            links = sum(len(match.group(1)) for match in _LINK.finditer(line))
+            if links:
+                line = _LINK.sub(r"\1", line)
+                if links >= PROSE_MAX_LINK_SHARE * len(line.strip()):
+                    continue
+            yield line
 
 
 def _extract_document(

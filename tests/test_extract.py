@@ -819,6 +819,8 @@ def test_readability_extends_the_pass_with_the_blocks_beside_its_text() -> None:
         "<head>Where the walls go</head><list><item>Along the east bank near the old mill</item>"
         "<item>Around the harbour and the ferry landing stage</item>"
         "<item>Beside the school playing fields and the park</item></list>"
+        "<p>The eastern section, the longest, will be built first because the mill district floods most.</p>"
+        "<p>Each wall will be tested against the highest water level recorded over the last century.</p>"
         "<div><div><div><p>The river at high water last winter, seen from the town bridge.</p></div></div></div>"
         "<p><ref target='/other'>Read more: the ten best walks along the river this summer</ref></p></div>",
     )
@@ -837,3 +839,25 @@ def test_readability_does_not_extend_a_pass_it_does_not_hold() -> None:
         "<list><item>Politics and the economy</item><item>Sport and culture</item></list></div>",
     )
     assert not extract._extends(elsewhere, chosen)
+
+
+def test_prose_leaves_out_link_targets_link_lines_and_table_rows_of_names() -> None:
+    """A table of names with linked profiles, a tag list and a link's URL are not sentence text; a layout
+    table's cell of sentences is."""
+    names = etree.fromstring(
+        "<body><table><row><cell><ref target='https://example.org/people/ann-lee-1234'>Ann Lee</ref></cell>"
+        "<cell>Chief Executive Officer</cell></row></table>"
+        "<p><ref target='/t/a'>flood defence plans</ref>, <ref target='/t/b'>river walls and bridges</ref></p></body>"
+    )
+    assert extract.prose_chars(names) == 0
+    linked = etree.fromstring(
+        "<body><p>The council <ref target='https://example.org/a/very/long/path/to/the/budget/page'>approved"
+        "</ref> the new budget on Monday.</p></body>"
+    )
+    plain = etree.fromstring("<body><p>The council approved the new budget on Monday.</p></body>")
+    assert extract.prose_chars(linked) == extract.prose_chars(plain) > 0
+    layout = etree.fromstring(
+        "<body><table><row><cell>The council approved the new budget on Monday night after a long debate.</cell>"
+        "<cell>Menu</cell></row></table></body>"
+    )
+    assert extract.prose_chars(layout) > 0
