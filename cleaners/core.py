@@ -23,6 +23,7 @@ from cleaners.extract import extract_html
 from cleaners.flags import judge, load_markers
 from cleaners.language import detect_language, html_lang, primary_code
 from cleaners.options import CleaningOptions
+from cleaners.site_rules import second_pass
 from cleaners.sources import gunzip_capped
 from cleaners.text import article_word_count, content_hash, stable_id
 from cleaners.urls import normalize_url
@@ -124,7 +125,7 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         title = ftfy.fix_encoding(title) if title else title
         paragraphs = [ftfy.fix_encoding(p) for p in paragraphs]
 
-    result = options.rules.apply(paragraphs, title)
+    result, rules_version = second_pass(options.rules, options.site_rules, options.site_template, paragraphs, title)
     description = extra.get("description")
     integrity = judge(
         html,
@@ -172,7 +173,7 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         content_hash=digest,
         removed=result.removed,
         fetched_at=_iso_utc(raw.fetched_at),
-        rules_version=options.rules.version,
+        rules_version=rules_version,
         flags=integrity.names,
         flag_evidence=integrity.flags,
         published=extra.pop("published", None),

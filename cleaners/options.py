@@ -22,6 +22,7 @@ from cleaners.boilerplate import BoilerplateRules
 from cleaners.config import load_yaml, validate
 from cleaners.dedup import DedupSettings
 from cleaners.flags import load_markers
+from cleaners.site_rules import LearnedTemplate, SiteRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The default rules and settings shipped in the wheel (pyproject.toml maps config/ to presswash/defaults/).
@@ -145,6 +146,10 @@ class CleaningOptions:
     metadata: str = "full"
     config_path: str | None = None
     integrity_path: str = str(DEFAULT_CONFIG_DIR / "integrity.yaml")
+    # A site's own rules and its learned template (cleaners/site_rules.py), set per site through the
+    # overrides a crawl or `presswash clean` passes with each document.
+    site_rules: SiteRules | None = None
+    site_template: LearnedTemplate | None = None
     extractor: Extractor = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -11,6 +11,8 @@ from ``PRESSWASH_DEMO_URL`` this way, and a deployment can keep its contact URL 
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
 import sys
@@ -27,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from cleaners.config import ConfigError, load_yaml, validate
 from cleaners.options import find_config
 from cleaners.patterns import unsafe_reason
+from cleaners.site_rules import SiteRules, compile_site_rules
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -249,6 +252,11 @@ class SiteConfig(BaseModel):
     max_articles: int | None = Field(default=None, ge=1, description="stop requesting articles after this")
     politeness: Politeness = Field(default_factory=Politeness)
     schedule: Annotated[str | None, AfterValidator(_cron_validator)] = None
+    boilerplate: dict[str, Any] | str | None = Field(
+        default=None,
+        description="the site's own removal and keep rules ({remove: [...], keep: [...]}, as in "
+        "boilerplate.yaml), or a YAML file of that shape, relative to the sites file (cleaners/site_rules.py)",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -315,6 +323,8 @@ class SiteConfig(BaseModel):
         if self.languages is not None:
             overrides.append(("languages", tuple(self.languages)))
         overrides.append(("articles_only", self.articles_only))
+        if isinstance(self.boilerplate, dict):  # load_sites has read a named file and checked the rules
+            overrides.append(("site_rules", site_rules_of(self)))
         return tuple(overrides)
 
     def with_defaults(self, defaults: SiteDefaults) -> SiteConfig:
@@ -421,7 +431,37 @@ def load_sites(config_path: str | os.PathLike[str] | None = None) -> Sites:
     data = expand_env(load_yaml(path), path)
     spec = validate(SitesFile, data, path)
     _cross_checks(spec, path)
-    return Sites(path=path, sites=tuple(site.with_defaults(spec.defaults) for site in spec.sites))
+    sites = [site.with_defaults(spec.defaults) for site in spec.sites]
+    for index, site in enumerate(sites):
+        if site.boilerplate is not None:
+            sites[index] = _with_site_rules(site, path, index)
+    return Sites(path=path, sites=tuple(sites))
+
+
+def _with_site_rules(site: SiteConfig, path: Path, index: int) -> SiteConfig:
+    """Read the site's rules file (if it names one) and check the rules now, naming file and key."""
+    data: Any = site.boilerplate
+    where = f"{path}: sites[{index}].boilerplate"
+    if isinstance(data, str):
+        rules_path = (path.parent / data).resolve()
+        data = expand_env(load_yaml(rules_path), rules_path)
+        where = str(rules_path)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{rules_path}: want a mapping with 'remove:' and 'keep:' lists")
+    compile_site_rules(site.name, data, where)
+    return site.model_copy(update={"boilerplate": data})
+
+
+@functools.lru_cache(maxsize=64)
+def _site_rules_cached(name: str, canonical: str) -> SiteRules:
+    return compile_site_rules(name, json.loads(canonical), f"sites.{name}.boilerplate")
+
+
+def site_rules_of(site: SiteConfig) -> SiteRules | None:
+    """The site's compiled rules (None without ``boilerplate:``), compiled once per process."""
+    if not isinstance(site.boilerplate, dict):
+        return None
+    return _site_rules_cached(site.name, json.dumps(site.boilerplate, sort_keys=True, ensure_ascii=False))
 
 
 _PRIVATE_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".example", ".internal", ".lan", ".home.arpa")
