@@ -125,7 +125,7 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         title = ftfy.fix_encoding(title) if title else title
         paragraphs = [ftfy.fix_encoding(p) for p in paragraphs]
 
-    result, rules_version = second_pass(options.rules, options.site_rules, options.site_template, paragraphs, title)
+    result, rules_version = second_pass(options.rules, options.site_rules, paragraphs, title)
     description = extra.get("description")
     integrity = judge(
         html,

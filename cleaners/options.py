@@ -22,7 +22,7 @@ from cleaners.boilerplate import BoilerplateRules
 from cleaners.config import load_yaml, validate
 from cleaners.dedup import DedupSettings
 from cleaners.flags import load_markers
-from cleaners.site_rules import LearnedTemplate, SiteRules
+from cleaners.site_rules import SiteRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The default rules and settings shipped in the wheel (pyproject.toml maps config/ to presswash/defaults/).
@@ -123,6 +123,10 @@ class PresswashConfig(BaseModel):
     scheduler: dict[str, Any] = Field(default_factory=dict)
     # Validated by crawler.redis_mode.load_scale_settings (the cleaning core knows nothing of Redis).
     scale: dict[str, Any] = Field(default_factory=dict)
+    # Learned site boilerplate (cleaners.site_template.TemplateSettings) and per-site health thresholds
+    # (crawler.health.HealthSettings), validated where they are used.
+    site_template: dict[str, Any] = Field(default_factory=dict)
+    health: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -146,10 +150,8 @@ class CleaningOptions:
     metadata: str = "full"
     config_path: str | None = None
     integrity_path: str = str(DEFAULT_CONFIG_DIR / "integrity.yaml")
-    # A site's own rules and its learned template (cleaners/site_rules.py), set per site through the
-    # overrides a crawl or `presswash clean` passes with each document.
+    # A site's own rules (cleaners/site_rules.py), set per site through the overrides a crawl passes.
     site_rules: SiteRules | None = None
-    site_template: LearnedTemplate | None = None
     extractor: Extractor = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -5,7 +5,7 @@ One site's footer ("The Harbour Gazette is owned by its readers") is text to eve
 global rule broad enough to catch it would cut other sites' stories; a keep rule protects a site's line
 that a global rule takes by mistake. The same checks as ``config/boilerplate.yaml`` apply at load (ids,
 reasons, examples run, bounded patterns that do not match ordinary sentences), and every removal says
-which site rule fired (``removed[].rule`` = ``SITE/ID``, or ``site_template`` for a learned line).
+which site rule fired (``removed[].rule`` = ``SITE/ID``).
 """
 
 from __future__ import annotations
@@ -19,13 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cleaners.article import Removal
 from cleaners.boilerplate import BoilerplateRules, Rule, RuleSpec, SecondPassResult, _compile, _matching_form
 from cleaners.config import ConfigError, validate
-from cleaners.text import normalize
-
-#: The ``kind`` and ``rule`` of a removal by a learned line.
-SITE_TEMPLATE = "site_template"
 
 
 class KeepSpec(BaseModel):
@@ -49,22 +44,6 @@ class SiteRulesSpec(BaseModel):
     @classmethod
     def _list(cls, value: Any) -> Any:
         return value if value is not None else []
-
-
-@dataclass(frozen=True, slots=True)
-class LearnedTemplate:
-    """Lines learned as a site's template (normalized form -> one original), versioned by their hash."""
-
-    lines: tuple[tuple[str, str], ...]  # (normalized, original), sorted
-    version: str
-    normalized: frozenset[str]
-
-    @classmethod
-    def of(cls, lines: dict[str, str]) -> LearnedTemplate:
-        """The version is the hash of the normalized lines: the same learned set, the same version."""
-        items = tuple(sorted(lines.items()))
-        digest = hashlib.sha256(json.dumps([n for n, _ in items], ensure_ascii=False).encode()).hexdigest()[:12]
-        return cls(items, digest, frozenset(n for n, _ in items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,39 +139,12 @@ def _combined(global_rules: BoilerplateRules, site_rules: SiteRules | None) -> B
 
 
 def second_pass(
-    global_rules: BoilerplateRules,
-    site_rules: SiteRules | None,
-    learned: LearnedTemplate | None,
-    paragraphs: Sequence[str],
-    title: str | None,
+    global_rules: BoilerplateRules, site_rules: SiteRules | None, paragraphs: Sequence[str], title: str | None
 ) -> tuple[SecondPassResult, str]:
-    """The second pass with a site's own rules and learned template; returns the result and the
-    ``rules_version`` of the record (global hash, plus ``+site:`` and ``+learned:`` hashes)."""
-    version = global_rules.version
-    if site_rules is None and learned is None:
-        return global_rules.apply(paragraphs, title), version
-    protect = site_rules.protects if site_rules is not None and site_rules.keep else None
+    """The second pass with a site's own rules; returns the result and the record's ``rules_version``
+    (the global rules' hash, plus ``+site:<hash>`` of the site's rules)."""
+    if site_rules is None:
+        return global_rules.apply(paragraphs, title), global_rules.version
+    protect = site_rules.protects if site_rules.keep else None
     result = _combined(global_rules, site_rules).apply(paragraphs, title, protect)
-    if site_rules is not None:
-        version += f"+site:{site_rules.version}"
-    if learned is not None and learned.lines:
-        version += f"+learned:{learned.version}"
-        result = _remove_learned(result, learned, protect)
-    return result, version
-
-
-def _remove_learned(result: SecondPassResult, learned: LearnedTemplate, protect: Any) -> SecondPassResult:
-    known = learned.normalized
-    kept: list[str] = []
-    removed = list(result.removed)
-    for paragraph in result.paragraphs:
-        lines = []
-        for line in paragraph.split("\n"):
-            norm = normalize(line)
-            if norm in known and not (protect is not None and protect(_matching_form(line))):
-                removed.append(Removal(rule=SITE_TEMPLATE, kind=SITE_TEMPLATE, text=line))
-            else:
-                lines.append(line)
-        if any(line.strip() for line in lines):
-            kept.append("\n".join(lines).strip())
-    return SecondPassResult(kept, removed)
+    return result, f"{global_rules.version}+site:{site_rules.version}"

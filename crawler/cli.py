@@ -213,6 +213,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_arguments(runs)
     runs.set_defaults(handler=runs_command)
 
+    from crawler.health_command import add_health_arguments, add_rules_arguments
+
+    health = commands.add_parser(
+        "health",
+        parents=[common],
+        help="per-site health across runs, with drift against each site's baseline (--check for cron)",
+        description="Show each site's runs (articles, rejections, median words, metadata, flags) and whether "
+        "its newest run drifts from its own baseline (docs/health.md).",
+    )
+    add_health_arguments(health)
+    rules = commands.add_parser(
+        "rules",
+        parents=[common],
+        help="per-site rules: `rules suggest --site NAME` prints the learned template as rules",
+        description="Work with per-site rules (docs/health.md).",
+    )
+    add_rules_arguments(rules)
+
     from crawler.postgres import add_load_arguments, load_command
     from crawler.redis_mode import add_seed_arguments, seed_command
 

@@ -19,7 +19,7 @@ Routes (see the module docstring of ``tests/site/build_manifest.py`` for the man
   /bulk/NNNNN.html /bulk/page/K/ (with --articles N)
   /integrity/NAME.html (integrity flags: tests/site/integrity_pages.py)
   /h/SITE/ /h/SITE/feed.xml /h/SITE/story/K.html (health and learned boilerplate: tests/site/health_site.py)
-  /_control/{update?slug=SLUG,publish,reset,hits[?by=url][&clear=1],template?site=SITE&variant=V}
+  /_control/{update?slug=SLUG,publish,reset,hits[?by=url][&clear=1],template?site=SITE&variant=V|edition=N}
   (GET or POST, JSON answers)
 """
 
@@ -382,7 +382,7 @@ class DemoSite:
         if path == "/_control/hits":
             return _json(self.hits(by_url=arg("by") == "url", clear=arg("clear") in ("1", "true")))
         if path == "/_control/template":  # switch a health-site template (health_site.py)
-            answer = health_control(arg("site"), arg("variant"))
+            answer = health_control(arg("site"), arg("variant"), arg("edition"))
             return _json(answer, 200 if "error" not in answer else 400)
         return _json({"error": f"unknown control route {path}"}, 404)
 

@@ -7,7 +7,8 @@ stories of the fifty carry one correction line (which must stay: it is not the s
 
 ``/_control/template?site=beta&variant=teasers`` (or ``nav``) switches a site to a broken template: its
 story pages then hold teasers only, or navigation in the article container; ``variant=normal`` and
-``/_control/reset`` switch back.
+``/_control/reset`` switch back. ``/_control/template?edition=N`` publishes edition N: the feeds then list
+stories N*50+1 .. N*50+50, so each run of a recurring crawl finds fifty new stories per site.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ CORRECTION = "Correction: an earlier version of this story gave the wrong date f
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 _variant: dict[str, str] = {}
+_edition = [0]
+MAX_STORY = 100 * STORIES
 
 _NOUNS = [
     "council",
@@ -114,11 +117,17 @@ def section_line(site: str) -> str:
 
 def health_reset() -> None:
     _variant.clear()
+    _edition[0] = 0
 
 
-def health_control(site: str | None, variant: str | None) -> dict[str, object]:
+def health_control(site: str | None, variant: str | None, edition: str | None = None) -> dict[str, object]:
+    if edition is not None:
+        if not edition.isdigit() or int(edition) >= MAX_STORY // STORIES:
+            return {"error": f"edition: want 0..{MAX_STORY // STORIES - 1}"}
+        _edition[0] = int(edition)
+        return {"edition": _edition[0]}
     if site not in SITES or variant not in VARIANTS:
-        return {"error": f"want ?site= one of {sorted(SITES)} and &variant= one of {list(VARIANTS)}"}
+        return {"error": f"want ?site= one of {sorted(SITES)} and &variant= one of {list(VARIANTS)}, or ?edition=N"}
     _variant[site] = variant
     return {"site": site, "variant": variant}
 
@@ -213,7 +222,7 @@ def _feed(site: str, base: str) -> str:
     items = "\n".join(
         f"<item><title>{escape(story_title(site, k))}</title><link>{base}/h/{site}/story/{k}.html</link>"
         f"<pubDate>{_published(k).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
-        for k in range(1, STORIES + 1)
+        for k in range(_edition[0] * STORIES + 1, (_edition[0] + 1) * STORIES + 1)
     )
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{escape(SITES[site])}</title>'
@@ -234,6 +243,6 @@ def health_route(path: str, base: str) -> tuple[int, str, str] | None:
         return 200, _feed(site, base), "application/rss+xml; charset=utf-8"
     if len(parts) == 4 and parts[2] == "story" and parts[3].endswith(".html"):
         number = parts[3].removesuffix(".html")
-        if number.isdigit() and 1 <= int(number) <= STORIES:
+        if number.isdigit() and 1 <= int(number) <= MAX_STORY:
             return 200, _story(site, int(number), base), html
     return None
