@@ -234,3 +234,33 @@ def suggest_rules(learned: LearnedTemplate, examples: dict[str, list[str]] | Non
         "# Review each rule, then paste the block under the site in sites.yaml (or a file it names).\n"
     )
     return header + yaml.safe_dump(block, allow_unicode=True, sort_keys=False, width=200)
+
+
+class BatchTemplateStage:
+    """Learned site boilerplate in ``presswash clean``: records grouped by the registered domain of their
+    URL, learned and cleaned in input order (the pool hands results back in that order), so the same
+    inputs give the same records. Records without a URL are left as they are."""
+
+    def __init__(self, settings: TemplateSettings, min_words: int) -> None:
+        self.learner = TemplateLearner(settings)
+        self.min_words = min_words
+        self.versions: dict[str, str] = {}
+        self.removed = 0
+
+    def __call__(self, article: Article) -> Article | Rejected:
+        site = site_key(article)
+        if site is None:
+            return article
+        self.learner.observe(site, article)
+        learned = self.learner.learned(site)
+        if learned is None:
+            return article
+        self.versions[site] = learned.version
+        result = apply_learned(article, learned, self.min_words)
+        if isinstance(result, Article):
+            self.removed += len(result.removed) - len(article.removed)
+        return result
+
+    def summary(self) -> dict[str, object]:
+        """For the run's stats: the last learned version of each site and the lines removed."""
+        return {"versions": dict(sorted(self.versions.items())), "removed_lines": self.removed}
