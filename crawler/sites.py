@@ -228,6 +228,11 @@ class SiteConfig(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="also the output directory name")
     enabled: bool = True
     base_url: Url | None = None
+    home: Url | None = Field(
+        default=None,
+        description="the site's home page: its <link rel=alternate> feeds and robots.txt sitemaps are "
+        "found and crawled (crawler/autodiscovery.py); without article_url, every page under it is a candidate",
+    )
     allowed_domains: list[Domain] = Field(default_factory=list)
     feeds: list[Url] = Field(default_factory=list, description="RSS or Atom feeds")
     sitemaps: list[Url] = Field(default_factory=list, description="sitemaps, sitemap indexes, news sitemaps")
@@ -237,7 +242,9 @@ class SiteConfig(BaseModel):
     )
     start_urls: list[Url] = Field(default_factory=list)
     follow: FollowRules = Field(default_factory=FollowRules)
-    article_url: list[Pattern] = Field(min_length=1, description="a page is an article if its URL matches")
+    article_url: list[Pattern] = Field(
+        default_factory=list, description="a page is an article if its URL matches (optional with home:)"
+    )
     article_url_deny: list[Pattern] = Field(default_factory=list, description="...unless it matches these")
     languages: list[Language] | None = Field(default=None, description="languages to keep; None: config")
     min_words: int | None = Field(default=None, ge=0)
@@ -267,10 +274,12 @@ class SiteConfig(BaseModel):
 
     @model_validator(mode="after")
     def _has_a_source(self) -> SiteConfig:
-        if not (self.feeds or self.sitemaps or self.sitemaps_from_robots or self.start_urls):
+        if not (self.feeds or self.sitemaps or self.sitemaps_from_robots or self.start_urls or self.home):
             raise PydanticCustomError(
-                "no_source", "give at least one of feeds, sitemaps, sitemaps_from_robots, start_urls"
+                "no_source", "give at least one of home, feeds, sitemaps, sitemaps_from_robots, start_urls"
             )
+        if not self.article_url and not self.home:
+            raise PydanticCustomError("no_article_url", "give article_url patterns (or a home page: home)")
         if self.sitemaps_from_robots and not (self.base_url or self.feeds or self.sitemaps or self.start_urls):
             raise PydanticCustomError("no_source", "sitemaps_from_robots needs a base_url to find robots.txt")
         return self
@@ -278,7 +287,22 @@ class SiteConfig(BaseModel):
     # -- derived values (the spider and the pipelines use these) --
 
     def absolute(self, url: str) -> str:
-        return urljoin(self.base_url, url) if self.base_url and url.startswith("/") else url
+        base = self.base_url or self.home
+        return urljoin(base, url) if base and url.startswith("/") else url
+
+    @property
+    def home_url(self) -> str | None:
+        return self.absolute(self.home) if self.home else None
+
+    @property
+    def article_patterns(self) -> list[str]:
+        """``article_url``, or for a site given by its home page only: any URL under the home page."""
+        if self.article_url or not self.home_url:
+            return list(self.article_url)
+        home = self.home_url
+        parts = urlsplit(home)
+        prefix = f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}/"
+        return ["^" + re.escape(prefix)]
 
     @property
     def feed_urls(self) -> list[str]:
@@ -293,10 +317,20 @@ class SiteConfig(BaseModel):
         return [self.absolute(u) for u in self.start_urls]
 
     @property
+    def _entry_points(self) -> list[str]:
+        return [self.base_url or "", self.home_url or "", *self.feed_urls, *self.sitemap_urls, *self.start_page_urls]
+
+    @property
     def robots_urls(self) -> list[str]:
         """robots.txt of every host the site's entry points live on (for ``sitemaps_from_robots``)."""
         hosts: dict[str, None] = {}
-        for url in [self.base_url or "", *self.feed_urls, *self.sitemap_urls, *self.start_page_urls]:
+        for url in [
+            self.base_url or "",
+            self.home_url or "",
+            *self.feed_urls,
+            *self.sitemap_urls,
+            *self.start_page_urls,
+        ]:
             parts = urlsplit(url)
             if parts.scheme and parts.netloc:
                 hosts[f"{parts.scheme}://{parts.netloc}/robots.txt"] = None
@@ -308,7 +342,13 @@ class SiteConfig(BaseModel):
         if self.allowed_domains:
             return list(self.allowed_domains)
         found: dict[str, None] = {}
-        for url in [self.base_url or "", *self.feed_urls, *self.sitemap_urls, *self.start_page_urls]:
+        for url in [
+            self.base_url or "",
+            self.home_url or "",
+            *self.feed_urls,
+            *self.sitemap_urls,
+            *self.start_page_urls,
+        ]:
             host = urlsplit(url).hostname
             if host:
                 found[host.lower()] = None
