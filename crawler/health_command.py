@@ -52,14 +52,11 @@ def add_health_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", required=True)
-    suggest = actions.add_parser(
-        "suggest",
-        help="print a site's learned template as per-site rules (YAML) to review",
-        description="Print the lines learned as a site's template as sites.yaml `boilerplate:` rules.",
+    parser.add_argument(
+        "action", choices=["suggest"], help="suggest: print the site's learned template as per-site rules (YAML)"
     )
-    _common(suggest)
-    suggest.set_defaults(handler=rules_suggest_command)
+    _common(parser)
+    parser.set_defaults(handler=rules_suggest_command)
 
 
 def _open(args: argparse.Namespace) -> Any:
