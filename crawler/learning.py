@@ -67,31 +67,28 @@ class SiteTemplatePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         from cleaners.options import load_options
         from crawler.extensions import utc_iso
-        from crawler.sites import load_sites, site_rules_of
 
         s = crawler.settings
         config = s.get("PRESSWASH_CONFIG")
-        site_name = s.get("PRESSWASH_SITE") or "unnamed"
-        min_words = load_options(config).min_words
-        site_rules = None
-        try:
-            site = load_sites(s.get("PRESSWASH_SITES_CONFIG")).get(site_name)
-        except Exception:
-            site = None
-        if site is not None:
-            min_words = site.min_words if site.min_words is not None else min_words
-            site_rules = site_rules_of(site)
-        return cls(
-            site=site_name,
+        pipeline = cls(
+            site=s.get("PRESSWASH_SITE") or "unnamed",
             settings=load_template_settings(config),
             state_path=s.get("PRESSWASH_STATE_PATH") if state_enabled(s) else None,
-            min_words=min_words,
-            site_rules=site_rules,
+            min_words=load_options(config).min_words,
             stats=crawler.stats,
             now=utc_iso(),
         )
+        pipeline.crawler = crawler
+        return pipeline
 
     def open_spider(self) -> None:
+        from crawler.sites import site_rules_of
+
+        site = getattr(getattr(getattr(self, "crawler", None), "spider", None), "site", None)
+        if site is not None:  # the NewsSpider's site: its own min_words and keep rules apply here too
+            self.site = site.name
+            self.min_words = site.min_words if site.min_words is not None else self.min_words
+            self.site_rules = site_rules_of(site)
         if self.settings.enabled and self.state_path:
             memory = open_site_memory(self.state_path)
             try:

@@ -126,4 +126,5 @@ def test_the_progress_bar_shows_the_total(tmp_path: Path) -> None:
     err = io.StringIO()
     with contextlib.redirect_stderr(err), (tmp_path / "out.jsonl").open("w") as out:
         clean_inputs([str(folder)], output=out, workers=1, progress=True, total=total)
-    assert f"{total}/{total} [" in err.getvalue() and "100%" in err.getvalue()  # done, with a total (so an ETA on the way)
+    # done, with a total (so an ETA on the way)
+    assert f"{total}/{total} [" in err.getvalue() and "100%" in err.getvalue()

@@ -43,6 +43,24 @@ SITE = """\
 """
 
 
+# gamma's own rules: its footer removed by a site rule, its section line protected by a keep rule (so the
+# learned template, which would take it, must leave it).
+GAMMA_RULES = """\
+    boilerplate:
+      remove:
+        - id: footer.own
+          reason: The Ledger's footer under every story, known before any learning.
+          match: ['the northern ledger is an independent newspaper owned by its readers since \\d{4}\\.']
+          examples:
+            remove: ["The Northern Ledger is an independent newspaper owned by its readers since 1871."]
+      keep:
+        - id: keep.desk
+          reason: The Ledger's readers asked to keep the pointer to its town hall desk in the text.
+          match: ['further stories from the northern ledger town hall desk .*']
+          examples: ["Further stories from the Northern Ledger town hall desk appear every weekday evening"]
+"""
+
+
 @dataclass
 class Crawls:
     base_url: str
@@ -88,7 +106,9 @@ def crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawls]:
     try:
         tmp = tmp_path_factory.mktemp("health")
         sites = tmp / "sites.yaml"
-        sites.write_text(SITES + "".join(SITE.format(name=n) for n in ("alpha", "beta", "gamma")), encoding="utf-8")
+        sites.write_text(
+            SITES + "".join(SITE.format(name=n) for n in ("alpha", "beta", "gamma")) + GAMMA_RULES, encoding="utf-8"
+        )
         output = tmp / "out"
         env = _env(base_url)
         for edition in range(3):
@@ -135,6 +155,16 @@ def test_learned_footer_and_section_line_disappear_after_the_window(crawls: Craw
         assert CORRECTION in record["text"]
     later = [r for r in _records(crawls.output, "alpha") if int(r["url"].rsplit("/", 1)[1][:-5]) > 50]
     assert later and all(footer not in r["text"] and section not in r["text"] for r in later)
+
+
+def test_site_rules_apply_in_the_crawl_and_keep_rules_beat_learning(crawls: Crawls) -> None:
+    records = _records(crawls.output, "gamma")
+    assert len(records) == 200
+    for record in records:
+        assert footer_line("gamma") not in record["text"]
+        assert section_line("gamma") in record["text"]
+        assert [r["rule"] for r in record["removed"]] == ["gamma/footer.own"]
+        assert "+site:" in record["rules_version"]
 
 
 def test_rules_suggest_prints_loadable_site_rules(crawls: Crawls) -> None:
