@@ -248,3 +248,17 @@ def test_clean_command_learns_per_registered_domain(demo_site: str, tmp_path: Pa
     assert with_footer == [True] * 19 + [False] * 11
     stats = json.loads(Path(f"{out}.stats.json").read_text(encoding="utf-8"))
     assert stats["site_template"]["removed_lines"] == 22
+
+
+def test_plot_says_what_it_needs_or_draws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from crawler.health_command import EXIT_OK, EXIT_USAGE, plot_health
+
+    target = tmp_path / "health.png"
+    status = plot_health({"s": [{"written": 3, "median_words": 200}, {"written": 4, "median_words": 210}]}, target)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert status == EXIT_USAGE and not target.exists()
+        assert "--plot needs matplotlib" in capsys.readouterr().err
+    else:
+        assert status == EXIT_OK and target.read_bytes().startswith(b"\x89PNG")
