@@ -246,8 +246,9 @@ def _consent_wall(
     platform = markers.first("consent_html", page) if page else None
     if platform:
         return f"consent platform page ({platform.id}); {story_words} words of other text"
-    dominant = bool(notice_lines) or consent_words >= story_words  # one cookie line beside a short story is not
-    if dominant and consent_words >= limits.consent_min_share * (story_words + consent_words):
+    # The interstitial's own words ("Before you continue", "Accept all") must be there: a page of which
+    # extraction kept only a cookie banner is an extraction miss (no_content), not a consent wall.
+    if notice_lines and consent_words >= limits.consent_min_share * (story_words + consent_words):
         quoted = "; ".join(repr(t) for t in [*notice_lines, *removed_consent][:3])
         return f"consent interstitial: {quoted}; {story_words} words of other text"
     return None

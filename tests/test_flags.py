@@ -116,3 +116,15 @@ def test_every_shipped_marker_group_has_two_languages_or_more() -> None:
     text = Path(DEFAULT_MARKERS).read_text(encoding="utf-8")
     for word in ("abonnieren", "abonnez", "Suscríbete", "aktivieren", "activer", "akzeptieren"):
         assert word in text
+
+
+def test_a_page_left_with_only_a_cookie_banner_is_not_a_consent_wall() -> None:
+    """Extraction that kept only a cookie banner missed the story (no_content); a consent wall needs the
+    interstitial's own words ("Before you continue", "Accept all") or a consent platform's form."""
+    from cleaners.article import Removal
+
+    markers = load_markers(DEFAULT_MARKERS)
+    banner = Removal(rule="consent.site_uses_cookies", kind="consent", text="This website uses cookies.")
+    assert judge("<html><body></body></html>", [], [banner], "Harbour news", None, markers).consent_wall is None
+    walled = judge(None, ["Accept all"], [banner], "Before you continue to harbour.example", None, markers)
+    assert walled.consent_wall is not None and "Before you continue" in walled.consent_wall
