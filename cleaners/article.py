@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # Three parts, so that readers that guess column types (pandas' read_json) keep it a string.
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 
 class Removal(BaseModel):
@@ -34,8 +34,9 @@ class Article(BaseModel):
 
     model_config = ConfigDict(extra="forbid", title="presswash article")
 
-    schema_version: Literal["1.1.0"] = Field(
-        default=SCHEMA_VERSION, description="Version of this schema (major.minor.patch; 1.0 before 1.1.0)."
+    schema_version: Literal["1.2.0"] = Field(
+        default=SCHEMA_VERSION,
+        description="Version of this schema (major.minor.patch; 1.0 before 1.1.0; 1.2.0 added flags).",
     )
     id: str = Field(description="Stable id: hash of the normalized URL when there is one, else of the content hash.")
     version: int = Field(
@@ -81,6 +82,17 @@ class Article(BaseModel):
         "null for text dumps.",
     )
 
+    flags: list[str] = Field(
+        default_factory=list,
+        description="Integrity flags, sorted: paywalled (JSON-LD isAccessibleForFree false, paywall markup, "
+        "text ending in a subscribe prompt), truncated (text much shorter than the page's wordCount or "
+        "description promises), js_required (a shell page whose story is rendered by JavaScript); "
+        "cleaners/flags.py, config/integrity.yaml.",
+    )
+    flag_evidence: dict[str, str] = Field(
+        default_factory=dict, description="For each flag, what it was judged on, in words (marker ids, counts)."
+    )
+
     def to_json_line(self) -> str:
         """One line of JSON, UTF-8 characters kept as they are (no \\u escapes)."""
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
@@ -96,6 +108,7 @@ class RejectReason(StrEnum):
     NO_CONTENT = "no_content"
     WRONG_LANGUAGE = "wrong_language"
     NOT_ARTICLE = "not_article"
+    CONSENT_WALL = "consent_wall"
     TOO_COMPLEX = "too_complex"
     DUPLICATE = "duplicate"
     READ_ERROR = "read_error"

@@ -195,6 +195,7 @@ def clean_inputs(
     resume: bool = False,
     fetch: Callable[[str], RawDocument | Rejected] | None = None,
     total: int | None = None,
+    learn_template: Callable[[Article], CleanResult] | None = None,
 ) -> RunStats:
     """Clean every input named by ``specs`` and write one JSON line per article to ``output``.
 
@@ -205,6 +206,8 @@ def clean_inputs(
     output's lines are then kept for ``resume``.
     ``fetch``: how URLs among ``specs`` are fetched (cleaners.fetch.Fetcher by default).
     ``total``: how many documents to expect, for the progress bar's percentage and ETA (None: unknown).
+    ``learn_template``: learned site boilerplate (cleaners.site_template.BatchTemplateStage), applied to
+    each article in input order before deduplication.
     """
     options = load_options(config_path)
     stats = RunStats()
@@ -241,6 +244,8 @@ def clean_inputs(
                 continue
             if articles_only and isinstance(result, Article):
                 result = not_article(result) or result
+            if learn_template is not None and isinstance(result, Article):
+                result = learn_template(result)
             if isinstance(result, Article) and index is not None:
                 admitted = index.admit(result)
                 if isinstance(admitted, Duplicate):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -191,6 +191,7 @@ class _Line:
     norm: str
     verdict: Rule | None
     edge_candidate: Rule | None
+    protected: bool = False  # a site's keep rule matched: no rule may take it (cleaners/site_rules.py)
 
     @property
     def listed(self) -> bool:
@@ -254,14 +255,22 @@ class BoilerplateRules:
         norm_title = normalize(title) if title else None
         return self._first(self._anywhere, norm, norm_title) or self._first(self._edge, norm, norm_title)
 
-    def apply(self, paragraphs: Iterable[str], title: str | None) -> SecondPassResult:
-        """Judge every line of every paragraph; keep the rest verbatim, in order."""
+    def apply(
+        self, paragraphs: Iterable[str], title: str | None, protect: Callable[[str], bool] | None = None
+    ) -> SecondPassResult:
+        """Judge every line of every paragraph; keep the rest verbatim, in order.
+
+        ``protect`` (a site's keep rules) sees each line's matching form; a line it accepts is kept
+        whatever any rule, tail block or edge run would say."""
         norm_title = normalize(title) if title else None
         lines: list[_Line] = []
         for index, paragraph in enumerate(paragraphs):
             for text in paragraph.split("\n"):
                 if text.strip():
                     norm = _matching_form(text)
+                    if protect is not None and norm and protect(norm):
+                        lines.append(_Line(index, text, norm, None, None, protected=True))
+                        continue
                     lines.append(
                         _Line(
                             paragraph=index,
@@ -320,7 +329,7 @@ def _take_next_headlines(lines: list[_Line]) -> None:
             for other in same_block:
                 if other.verdict is not None:
                     continue
-                if not _looks_like_headline(other.norm):
+                if other.protected or not _looks_like_headline(other.norm):
                     break
                 other.verdict = header
         else:
@@ -334,7 +343,7 @@ def _take_headline_paragraphs(following: list[_Line], header: Rule) -> None:
         paragraph = following[index].paragraph
         block = [other for other in following[index:] if other.paragraph == paragraph]
         line = block[0]
-        if len(block) != 1 or line.verdict is not None or not _looks_like_headline(line.norm):
+        if len(block) != 1 or line.verdict is not None or line.protected or not _looks_like_headline(line.norm):
             return
         if index > 0 and not (line.listed and following[0].listed):
             return
@@ -352,7 +361,9 @@ def _extend_tail_blocks(lines: list[_Line]) -> bool:
         if line.verdict is None or not line.verdict.tail_block:
             continue
         rest = lines[position + 1 :]
-        if all(other.verdict is not None or _looks_like_headline(other.norm) for other in rest):
+        if all(
+            other.verdict is not None or (not other.protected and _looks_like_headline(other.norm)) for other in rest
+        ):
             changed = False
             for other in rest:
                 if other.verdict is None:

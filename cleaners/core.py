@@ -20,8 +20,10 @@ from cleaners.article import Article, CleanResult, Rejected, RejectReason
 from cleaners.decode import decode_html, decode_text, looks_binary, with_detected_utf16
 from cleaners.document import RawDocument
 from cleaners.extract import extract_html
+from cleaners.flags import judge, load_markers
 from cleaners.language import detect_language, html_lang, primary_code
 from cleaners.options import CleaningOptions
+from cleaners.site_rules import second_pass
 from cleaners.sources import gunzip_capped
 from cleaners.text import article_word_count, content_hash, stable_id
 from cleaners.urls import normalize_url
@@ -88,13 +90,13 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         return reject(RejectReason.NOT_TEXT, "binary content")
 
     declared_lang: str | None = None
+    html: str | None = None
     extra: dict[str, object] = {}
     if document_kind(raw) == "html":
         declared_lang = html_lang(raw.content)
         extractor = options.extractor_for(raw.url, raw.fetched_at)
-        page = extract_html(
-            decode_html(raw.content, raw.content_type), extractor, metadata=options.metadata, mode=options.extraction
-        )
+        html = decode_html(raw.content, raw.content_type)
+        page = extract_html(html, extractor, metadata=options.metadata, mode=options.extraction)
         if page is None or not page.paragraphs:
             return reject(RejectReason.NO_CONTENT, "no main text found in the HTML")
         title, paragraphs = page.title, page.paragraphs
@@ -123,13 +125,25 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         title = ftfy.fix_encoding(title) if title else title
         paragraphs = [ftfy.fix_encoding(p) for p in paragraphs]
 
-    result = options.rules.apply(paragraphs, title)
+    result, rules_version = second_pass(options.rules, options.site_rules, paragraphs, title)
+    description = extra.get("description")
+    integrity = judge(
+        html,
+        result.paragraphs,
+        result.removed,
+        title,
+        description if isinstance(description, str) else None,
+        load_markers(options.integrity_path),
+    )
+    if integrity.consent_wall:
+        return reject(RejectReason.CONSENT_WALL, integrity.consent_wall)
     if not result.paragraphs:
         return reject(RejectReason.NO_CONTENT, f"nothing left after removing {len(result.removed)} lines")
     text = "\n\n".join(result.paragraphs)
     words = article_word_count(text)
     if words < options.min_words:
-        return reject(RejectReason.TOO_SHORT, f"{words} words < min_words={options.min_words}")
+        flagged = "".join(f"; {name}: {why}" for name, why in sorted(integrity.flags.items()))
+        return reject(RejectReason.TOO_SHORT, f"{words} words < min_words={options.min_words}{flagged}")
 
     language, score = detect_language(
         result.paragraphs,
@@ -159,7 +173,9 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         content_hash=digest,
         removed=result.removed,
         fetched_at=_iso_utc(raw.fetched_at),
-        rules_version=options.rules.version,
+        rules_version=rules_version,
+        flags=integrity.names,
+        flag_evidence=integrity.flags,
         published=extra.pop("published", None),
         **extra,
     )

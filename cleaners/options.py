@@ -21,6 +21,8 @@ from trafilatura.settings import Extractor
 from cleaners.boilerplate import BoilerplateRules
 from cleaners.config import load_yaml, validate
 from cleaners.dedup import DedupSettings
+from cleaners.flags import load_markers
+from cleaners.site_rules import SiteRules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The default rules and settings shipped in the wheel (pyproject.toml maps config/ to presswash/defaults/).
@@ -62,6 +64,8 @@ class CleaningSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     boilerplate: str = "boilerplate.yaml"
+    # Integrity markers (cleaners/flags.py); a config directory without the file uses the built-in one.
+    integrity: str = "integrity.yaml"
     min_words: int = Field(default=25, ge=0)
     languages: list[str] = Field(default_factory=list)
     extraction: Literal["compare", "precision", "balanced"] = Field(
@@ -119,6 +123,10 @@ class PresswashConfig(BaseModel):
     scheduler: dict[str, Any] = Field(default_factory=dict)
     # Validated by crawler.redis_mode.load_scale_settings (the cleaning core knows nothing of Redis).
     scale: dict[str, Any] = Field(default_factory=dict)
+    # Learned site boilerplate (cleaners.site_template.TemplateSettings) and per-site health thresholds
+    # (crawler.health.HealthSettings), validated where they are used.
+    site_template: dict[str, Any] = Field(default_factory=dict)
+    health: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,6 +149,9 @@ class CleaningOptions:
     fix_mojibake: bool = True
     metadata: str = "full"
     config_path: str | None = None
+    integrity_path: str = str(DEFAULT_CONFIG_DIR / "integrity.yaml")
+    # A site's own rules (cleaners/site_rules.py), set per site through the overrides a crawl passes.
+    site_rules: SiteRules | None = None
     extractor: Extractor = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -204,6 +215,10 @@ def load_options(config_path: str | Path | None = None) -> CleaningOptions:
     path = find_config("presswash.yaml", config_path)
     settings = validate(PresswashConfig, load_yaml(path), path).cleaning
     rules_path = (path.parent / settings.boilerplate).resolve()
+    integrity_path = (path.parent / settings.integrity).resolve()
+    if not integrity_path.is_file() and "integrity" not in settings.model_fields_set:
+        integrity_path = DEFAULT_CONFIG_DIR / "integrity.yaml"  # a config dir from before the flags
+    load_markers(str(integrity_path))  # a broken markers file stops the start, naming file and key
     return CleaningOptions(
         rules=_load_rules(rules_path, _file_version(rules_path)),
         min_words=settings.min_words,
@@ -221,4 +236,5 @@ def load_options(config_path: str | Path | None = None) -> CleaningOptions:
         fix_mojibake=settings.fix_mojibake,
         metadata=settings.metadata,
         config_path=str(path.resolve()),
+        integrity_path=str(integrity_path),
     )

@@ -51,6 +51,12 @@ def _clean_command(args: argparse.Namespace) -> int:
     fetcher = None
     if any(is_url(spec) for spec in specs):
         fetcher = Fetcher(max_bytes=load_options(args.config).max_bytes, timeout=args.timeout, delay=args.delay)
+    stage = None
+    if args.learn_template:
+        from cleaners.site_template import BatchTemplateStage
+        from crawler.learning import load_template_settings
+
+        stage = BatchTemplateStage(load_template_settings(args.config), load_options(args.config).min_words)
     previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM ends the run like Ctrl-C: stats written
     try:
         stats = clean_inputs(
@@ -65,12 +71,15 @@ def _clean_command(args: argparse.Namespace) -> int:
             append=args.append,
             resume=args.resume,
             fetch=fetcher,
+            learn_template=stage,
         )
     except OutputError as exc:  # the output cannot even be opened (or another run is writing it)
         print(f"presswash: {exc.strerror}; nothing cleaned", file=sys.stderr)
         return EXIT_INPUT_FAILED
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if stage is not None:
+        stats.extra["site_template"] = stage.summary()
     if fetcher is not None:
         stats.extra["fetch"] = fetcher.summary()  # every URL that could not be fetched, with why
     if stats_path:
@@ -187,6 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="reject pages that are not articles (listings, products, forums...: the record's page_type) "
         "as not_article; without it they are written, labelled",
     )
+    clean.add_argument(
+        "--learn-template",
+        action="store_true",
+        help="learn each site's recurring lines (sites by the registered domain of the URL) and remove them "
+        "as site_template once enough pages were seen (presswash.yaml site_template:, docs/health.md)",
+    )
     clean.set_defaults(handler=_clean_command)
 
     from crawler.crawl import add_crawl_arguments, crawl_command
@@ -212,6 +227,24 @@ def build_parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", parents=[common], help="list past runs from the run log (--json for JSON lines)")
     add_runs_arguments(runs)
     runs.set_defaults(handler=runs_command)
+
+    from crawler.health_command import add_health_arguments, add_rules_arguments
+
+    health = commands.add_parser(
+        "health",
+        parents=[common],
+        help="per-site health across runs, with drift against each site's baseline (--check for cron)",
+        description="Show each site's runs (articles, rejections, median words, metadata, flags) and whether "
+        "its newest run drifts from its own baseline (docs/health.md).",
+    )
+    add_health_arguments(health)
+    rules = commands.add_parser(
+        "rules",
+        parents=[common],
+        help="per-site rules: `rules suggest --site NAME` prints the learned template as rules",
+        description="Work with per-site rules (docs/health.md).",
+    )
+    add_rules_arguments(rules)
 
     from crawler.postgres import add_load_arguments, load_command
     from crawler.redis_mode import add_seed_arguments, seed_command

@@ -111,6 +111,13 @@ MIGRATIONS: dict[int, tuple[str, list[str]]] = {
             "ALTER TABLE {articles} ADD COLUMN extracted_by TEXT",
         ],
     ),
+    3: (
+        "schema 1.2.0: integrity flags",
+        [
+            "ALTER TABLE {articles} ADD COLUMN flags JSONB NOT NULL DEFAULT '[]'::jsonb",
+            "ALTER TABLE {articles} ADD COLUMN flag_evidence JSONB NOT NULL DEFAULT '{{}}'::jsonb",
+        ],
+    ),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

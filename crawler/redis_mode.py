@@ -190,8 +190,10 @@ def redis_settings(redis_url: str, prefix: str, site: str) -> dict[str, Any]:
 def seed_entries(site: SiteConfig) -> list[dict[str, Any]]:
     """What ``NewsSpider.start()`` would request first for this site, as seed entries (config order)."""
     entries: list[dict[str, Any]] = []
-    if site.sitemaps_from_robots:
+    if site.sitemaps_from_robots or site.home:  # a home page alone: its robots.txt names the sitemaps
         entries += [_entry(url, "robots") for url in site.robots_urls]
+    if site.home_url:  # its <link rel=alternate> names the feeds (crawler/autodiscovery.py)
+        entries.append(_entry(site.home_url, "home"))
     entries += [_entry(url, "feed") for url in site.feed_urls]
     entries += [_entry(url, "sitemap") for url in site.sitemap_urls]
     entries += [_entry(url, "start") for url in site.start_page_urls]

@@ -88,6 +88,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 # --- presswash ---------------------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 300,
+    # The site's learned template (lines recurring across its articles) comes off here, in the crawl's
+    # process where records arrive in order (crawler/learning.py; docs/health.md).
+    "crawler.learning.SiteTemplatePipeline": 400,
     "crawler.pipelines.DedupPipeline": 500,
     "crawler.pipelines.JsonlWriterPipeline": 800,
     # After the JSON lines (the record of truth): only written articles are loaded. Without a DSN it
@@ -98,6 +101,8 @@ EXTENSIONS = {
     "crawler.extensions.SiteGuard": 100,  # site lock + JOBDIR hygiene, before anything opens the JOBDIR
     "crawler.extensions.DiskGuard": 110,  # a full disk stops the crawl with a clear error; stops end
     "crawler.extensions.RunAccounting": 500,
+    # After RunAccounting (its stats file is written first): the site's health row, drift vs its baseline.
+    "crawler.health.SiteHealthRecorder": 505,
     "crawler.extensions.FetchStateRecorder": 510,
     # The run log's record of a `scrapy crawl` or scrapyd run (`presswash crawl` and the scheduler record
     # their own: PRESSWASH_RUN_RECORDED, $PRESSWASH_HELD_LOCKS).

@@ -11,6 +11,8 @@ from ``PRESSWASH_DEMO_URL`` this way, and a deployment can keep its contact URL 
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
 import sys
@@ -27,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from cleaners.config import ConfigError, load_yaml, validate
 from cleaners.options import find_config
 from cleaners.patterns import unsafe_reason
+from cleaners.site_rules import SiteRules, compile_site_rules
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -225,6 +228,11 @@ class SiteConfig(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="also the output directory name")
     enabled: bool = True
     base_url: Url | None = None
+    home: Url | None = Field(
+        default=None,
+        description="the site's home page: its <link rel=alternate> feeds and robots.txt sitemaps are "
+        "found and crawled (crawler/autodiscovery.py); without article_url, every page under it is a candidate",
+    )
     allowed_domains: list[Domain] = Field(default_factory=list)
     feeds: list[Url] = Field(default_factory=list, description="RSS or Atom feeds")
     sitemaps: list[Url] = Field(default_factory=list, description="sitemaps, sitemap indexes, news sitemaps")
@@ -234,7 +242,9 @@ class SiteConfig(BaseModel):
     )
     start_urls: list[Url] = Field(default_factory=list)
     follow: FollowRules = Field(default_factory=FollowRules)
-    article_url: list[Pattern] = Field(min_length=1, description="a page is an article if its URL matches")
+    article_url: list[Pattern] = Field(
+        default_factory=list, description="a page is an article if its URL matches (optional with home:)"
+    )
     article_url_deny: list[Pattern] = Field(default_factory=list, description="...unless it matches these")
     languages: list[Language] | None = Field(default=None, description="languages to keep; None: config")
     min_words: int | None = Field(default=None, ge=0)
@@ -249,6 +259,11 @@ class SiteConfig(BaseModel):
     max_articles: int | None = Field(default=None, ge=1, description="stop requesting articles after this")
     politeness: Politeness = Field(default_factory=Politeness)
     schedule: Annotated[str | None, AfterValidator(_cron_validator)] = None
+    boilerplate: dict[str, Any] | str | None = Field(
+        default=None,
+        description="the site's own removal and keep rules ({remove: [...], keep: [...]}, as in "
+        "boilerplate.yaml), or a YAML file of that shape, relative to the sites file (cleaners/site_rules.py)",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -259,10 +274,12 @@ class SiteConfig(BaseModel):
 
     @model_validator(mode="after")
     def _has_a_source(self) -> SiteConfig:
-        if not (self.feeds or self.sitemaps or self.sitemaps_from_robots or self.start_urls):
+        if not (self.feeds or self.sitemaps or self.sitemaps_from_robots or self.start_urls or self.home):
             raise PydanticCustomError(
-                "no_source", "give at least one of feeds, sitemaps, sitemaps_from_robots, start_urls"
+                "no_source", "give at least one of home, feeds, sitemaps, sitemaps_from_robots, start_urls"
             )
+        if not self.article_url and not self.home:
+            raise PydanticCustomError("no_article_url", "give article_url patterns (or a home page: home)")
         if self.sitemaps_from_robots and not (self.base_url or self.feeds or self.sitemaps or self.start_urls):
             raise PydanticCustomError("no_source", "sitemaps_from_robots needs a base_url to find robots.txt")
         return self
@@ -270,7 +287,22 @@ class SiteConfig(BaseModel):
     # -- derived values (the spider and the pipelines use these) --
 
     def absolute(self, url: str) -> str:
-        return urljoin(self.base_url, url) if self.base_url and url.startswith("/") else url
+        base = self.base_url or self.home
+        return urljoin(base, url) if base and url.startswith("/") else url
+
+    @property
+    def home_url(self) -> str | None:
+        return self.absolute(self.home) if self.home else None
+
+    @property
+    def article_patterns(self) -> list[str]:
+        """``article_url``, or for a site given by its home page only: any URL under the home page."""
+        if self.article_url or not self.home_url:
+            return list(self.article_url)
+        home = self.home_url
+        parts = urlsplit(home)
+        prefix = f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}/"
+        return ["^" + re.escape(prefix)]
 
     @property
     def feed_urls(self) -> list[str]:
@@ -285,10 +317,20 @@ class SiteConfig(BaseModel):
         return [self.absolute(u) for u in self.start_urls]
 
     @property
+    def _entry_points(self) -> list[str]:
+        return [self.base_url or "", self.home_url or "", *self.feed_urls, *self.sitemap_urls, *self.start_page_urls]
+
+    @property
     def robots_urls(self) -> list[str]:
         """robots.txt of every host the site's entry points live on (for ``sitemaps_from_robots``)."""
         hosts: dict[str, None] = {}
-        for url in [self.base_url or "", *self.feed_urls, *self.sitemap_urls, *self.start_page_urls]:
+        for url in [
+            self.base_url or "",
+            self.home_url or "",
+            *self.feed_urls,
+            *self.sitemap_urls,
+            *self.start_page_urls,
+        ]:
             parts = urlsplit(url)
             if parts.scheme and parts.netloc:
                 hosts[f"{parts.scheme}://{parts.netloc}/robots.txt"] = None
@@ -300,7 +342,13 @@ class SiteConfig(BaseModel):
         if self.allowed_domains:
             return list(self.allowed_domains)
         found: dict[str, None] = {}
-        for url in [self.base_url or "", *self.feed_urls, *self.sitemap_urls, *self.start_page_urls]:
+        for url in [
+            self.base_url or "",
+            self.home_url or "",
+            *self.feed_urls,
+            *self.sitemap_urls,
+            *self.start_page_urls,
+        ]:
             host = urlsplit(url).hostname
             if host:
                 found[host.lower()] = None
@@ -315,6 +363,8 @@ class SiteConfig(BaseModel):
         if self.languages is not None:
             overrides.append(("languages", tuple(self.languages)))
         overrides.append(("articles_only", self.articles_only))
+        if isinstance(self.boilerplate, dict):  # load_sites has read a named file and checked the rules
+            overrides.append(("site_rules", site_rules_of(self)))
         return tuple(overrides)
 
     def with_defaults(self, defaults: SiteDefaults) -> SiteConfig:
@@ -421,7 +471,37 @@ def load_sites(config_path: str | os.PathLike[str] | None = None) -> Sites:
     data = expand_env(load_yaml(path), path)
     spec = validate(SitesFile, data, path)
     _cross_checks(spec, path)
-    return Sites(path=path, sites=tuple(site.with_defaults(spec.defaults) for site in spec.sites))
+    sites = [site.with_defaults(spec.defaults) for site in spec.sites]
+    for index, site in enumerate(sites):
+        if site.boilerplate is not None:
+            sites[index] = _with_site_rules(site, path, index)
+    return Sites(path=path, sites=tuple(sites))
+
+
+def _with_site_rules(site: SiteConfig, path: Path, index: int) -> SiteConfig:
+    """Read the site's rules file (if it names one) and check the rules now, naming file and key."""
+    data: Any = site.boilerplate
+    where = f"{path}: sites[{index}].boilerplate"
+    if isinstance(data, str):
+        rules_path = (path.parent / data).resolve()
+        data = expand_env(load_yaml(rules_path), rules_path)
+        where = str(rules_path)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{rules_path}: want a mapping with 'remove:' and 'keep:' lists")
+    compile_site_rules(site.name, data, where)
+    return site.model_copy(update={"boilerplate": data})
+
+
+@functools.lru_cache(maxsize=64)
+def _site_rules_cached(name: str, canonical: str) -> SiteRules:
+    return compile_site_rules(name, json.loads(canonical), f"sites.{name}.boilerplate")
+
+
+def site_rules_of(site: SiteConfig) -> SiteRules | None:
+    """The site's compiled rules (None without ``boilerplate:``), compiled once per process."""
+    if not isinstance(site.boilerplate, dict):
+        return None
+    return _site_rules_cached(site.name, json.dumps(site.boilerplate, sort_keys=True, ensure_ascii=False))
 
 
 _PRIVATE_SUFFIXES = (".localhost", ".local", ".test", ".invalid", ".example", ".internal", ".lan", ".home.arpa")

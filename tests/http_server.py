@@ -17,7 +17,10 @@ Routes (see the module docstring of ``tests/site/build_manifest.py`` for the man
   /news/YYYY/MM/SLUG.html  /print/news/... (canonical alias)  /private/leak.html (robots-disallowed)
   /fail/{missing,flaky,slow,loop,loop2,gzip,huge,broken,charset,redirect}.html /fail/report.pdf
   /bulk/NNNNN.html /bulk/page/K/ (with --articles N)
-  /_control/{update?slug=SLUG,publish,reset,hits[?by=url][&clear=1]} (GET or POST, JSON answers)
+  /integrity/NAME.html (integrity flags: tests/site/integrity_pages.py)
+  /h/SITE/ /h/SITE/feed.xml /h/SITE/story/K.html (health and learned boilerplate: tests/site/health_site.py)
+  /_control/{update?slug=SLUG,publish,reset,hits[?by=url][&clear=1],template?site=SITE&variant=V|edition=N}
+  (GET or POST, JSON answers)
 """
 
 from __future__ import annotations
@@ -78,6 +81,8 @@ from demo_pages import (  # noqa: E402
     render_sitemap_index,
     render_tag,
 )
+from health_site import health_control, health_reset, health_route  # noqa: E402
+from integrity_pages import render as render_integrity  # noqa: E402
 
 HOST = "127.0.0.1"
 DEFAULT_SLOW_SECONDS = 5.0
@@ -175,6 +180,7 @@ class DemoSite:
             self._url_hits.clear()
             self._flaky_requests = 0
             self._published = 0
+            health_reset()
 
     def views(self) -> list[ArticleView]:
         with self._lock:
@@ -285,6 +291,11 @@ class DemoSite:
         }
 
     def _pattern_route(self, path: str) -> Response:
+        if path.startswith("/integrity/") and path.endswith(".html"):  # integrity flags (integrity_pages.py)
+            return self._page(render_integrity(path.removeprefix("/integrity/").removesuffix(".html")))
+        if path.startswith("/h/"):  # per-site health and learned boilerplate (health_site.py)
+            found = health_route(path, self.base)
+            return Response(found[0], found[1].encode(), found[2]) if found else self._not_found(path)
         if path in _ALIASES:
             return self._article(_ALIASES[path], served_path=path)
         if (path.startswith(("/news/", "/private/", "/fail/"))) and path.endswith(".html"):
@@ -370,6 +381,9 @@ class DemoSite:
             return _json({"ok": True})
         if path == "/_control/hits":
             return _json(self.hits(by_url=arg("by") == "url", clear=arg("clear") in ("1", "true")))
+        if path == "/_control/template":  # switch a health-site template (health_site.py)
+            answer = health_control(arg("site"), arg("variant"), arg("edition"))
+            return _json(answer, 200 if "error" not in answer else 400)
         return _json({"error": f"unknown control route {path}"}, 404)
 
 

@@ -46,7 +46,7 @@ def test_records_validate_against_committed_schema(options: CleaningOptions) -> 
     record = json.loads(result.to_json_line())
     assert set(schema["required"]) <= set(record)
     assert set(record) <= set(schema["properties"])
-    assert record["schema_version"] == "1.1.0"
+    assert record["schema_version"] == "1.2.0"
 
 
 @pytest.mark.parametrize(

@@ -85,6 +85,8 @@ def test_golden_case(source: Path, options: CleaningOptions) -> None:
     assert article.title == expected["title"]
     assert article.paragraphs == expected["paragraphs"]
     assert article.text == expected["text"]
+    # Integrity flags (cleaners/flags.py): a case without the key must carry none (no false alarms).
+    assert article.flags == expected.get("flags", []), article.flag_evidence
 
     left = _lines(article.text)
     reported = {removal.text.strip() for removal in article.removed}

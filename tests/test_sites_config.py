@@ -110,9 +110,9 @@ def test_value_errors_name_the_key(tmp_path: Path, snippet: str, where: str, wor
 
 def test_site_needs_a_source_and_article_patterns(tmp_path: Path) -> None:
     message = error_of(write(tmp_path, "sites:\n  - name: empty\n    article_url: [x]\n"))
-    assert "sites[0]: give at least one of feeds, sitemaps" in message
+    assert "sites[0]: give at least one of home, feeds, sitemaps" in message
     message = error_of(write(tmp_path, "sites:\n  - name: nopat\n    feeds: [https://a.example/rss]\n"))
-    assert "sites[0].article_url: Field required" in message
+    assert "sites[0]: give article_url patterns (or a home page: home)" in message
 
 
 def test_relative_urls_need_base_url_and_names_are_unique(tmp_path: Path) -> None:

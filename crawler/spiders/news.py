@@ -42,6 +42,7 @@ from cleaners.article import Article
 from cleaners.config import ConfigError
 from cleaners.document import RawDocument
 from cleaners.urls import normalize_url
+from crawler.autodiscovery import alternate_feeds
 from crawler.discovery import (
     DiscoveryError,
     Entry,
@@ -142,7 +143,7 @@ class NewsSpider(scrapy.Spider):
             raise ConfigError(f"{sites.path}: name a site with -a site=NAME (sites: {', '.join(sites.names)})")
         self.site = site = sites.get(self.site_name)
         self.rules = UrlRules(
-            article=site.article_url,
+            article=site.article_patterns,
             article_deny=site.article_url_deny,
             follow_allow=site.follow.allow,
             follow_deny=site.follow.deny,
@@ -215,7 +216,9 @@ class NewsSpider(scrapy.Spider):
         from the config (a local crawl) or from the Redis seed queue (a shared one)."""
         url, kind = entry["url"], entry["meta"][KIND_META]
         callbacks = {"robots": self.parse_robots, "feed": self.parse_feed, "sitemap": self.parse_sitemap}
-        if kind in callbacks:
+        if kind == "home":  # fetched as a page, read for its feeds
+            yield from self._discovery_request(url, "page", self.parse_home, source)
+        elif kind in callbacks:
             yield from self._discovery_request(url, kind, callbacks[kind], source)
         elif self.rules.is_article(url):
             yield from self._article_request(url, {}, source, "config", depth=0)
@@ -246,6 +249,18 @@ class NewsSpider(scrapy.Spider):
                 yield from self._discovery_request(url, "sitemap", self.parse_sitemap, f"robots:{response.url}")
             else:
                 self._count("presswash/entries/robots/offsite_sitemap")
+
+    def parse_home(self, response: Response) -> Iterator[Request]:
+        """A home page given as ``home:``: the feeds its ``<link rel="alternate">`` names are crawled."""
+        self._outcome(response.request, "page", "ok", status=response.status)
+        body = response.body if isinstance(response, TextResponse) else b""
+        feeds = [url for url in alternate_feeds(body, response.url) if self.rules.in_domains(url)]
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("presswash/entries/home/feeds_found", len(feeds))
+        if not feeds:
+            logger.warning("%s: the home page %s names no RSS or Atom feed", self.site.name, response.url)
+        for url in feeds:
+            yield from self._discovery_request(url, "feed", self.parse_feed, f"home:{response.url}")
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         try:

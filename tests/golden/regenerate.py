@@ -74,6 +74,7 @@ def expectation(source: Path, options: CleaningOptions) -> dict[str, object]:
         "text": result.text,
         "paragraphs": result.paragraphs,
         "removed_clutter": [removal.text for removal in result.removed],
+        "flags": result.flags,
         "notes": (
             "negative case: every paragraph must survive, nothing is removed"
             if negative

@@ -1,0 +1,262 @@
+"""Per-site health across runs: what each run of a site produced, kept in the state store, and drift
+against the site's own recent baseline (a template change turning stories into teasers or navigation, a
+paywall, a rule that suddenly fires on every page).
+
+A site that changes its template does not fail: it keeps producing records, only worse ones. So every run
+leaves one row per site (articles written, rejections by reason, median words, the share of articles with
+a title, an author and a date, the share flagged, hits per boilerplate rule), and each new row is judged
+against the median of the site's previous runs. Drift is logged at WARNING when the run ends, written into
+the run's stats (``health``) and shown by ``presswash health`` (crawler/commands/health.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import statistics
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from cleaners.config import load_yaml, validate
+from cleaners.options import PresswashConfig, find_config
+from crawler.recurring import state_enabled
+from crawler.site_memory import open_site_memory
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+#: Rejections that mean "the page had no story in it": their share rising is a template change.
+EMPTY_REASONS = ("too_short", "no_content", "not_article", "consent_wall", "empty")
+
+
+class HealthSettings(BaseModel):
+    """``health:`` of config/presswash.yaml: the drift thresholds (docs/health.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    baseline_runs: int = Field(default=5, ge=1, le=100)
+    min_baseline_runs: int = Field(default=3, ge=1, le=100)
+    min_yield_ratio: float = Field(default=0.5, gt=0, le=1)
+    max_words_change: float = Field(default=0.5, gt=0)
+    max_empty_share_increase: float = Field(default=0.25, gt=0, le=1)
+    max_flagged_increase: float = Field(default=0.25, gt=0, le=1)
+    max_rule_hits_change: float = Field(default=1.0, gt=0)
+
+
+def load_health_settings(config_path: str | None) -> HealthSettings:
+    path = find_config("presswash.yaml", config_path)
+    section = validate(PresswashConfig, load_yaml(path), path).health
+    return validate(HealthSettings, section, path, root="health")
+
+
+# --- one run's row ------------------------------------------------------------------------------------
+
+
+class RunTally:
+    """What the written articles of one run of a site looked like (fed one record at a time)."""
+
+    def __init__(self) -> None:
+        self.words: list[int] = []
+        self.with_title = 0
+        self.with_author = 0
+        self.with_date = 0
+        self.flagged = 0
+        self.flags: Counter[str] = Counter()
+        self.rule_hits: Counter[str] = Counter()
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.words.append(int(record.get("word_count") or 0))
+        self.with_title += bool(record.get("title"))
+        self.with_author += bool(record.get("authors"))
+        self.with_date += bool(record.get("published"))
+        flags = record.get("flags") or []
+        self.flagged += bool(flags)
+        self.flags.update(flags)
+        self.rule_hits.update(str(r.get("rule")) for r in record.get("removed") or [] if isinstance(r, dict))
+
+    def row(
+        self,
+        *,
+        site: str,
+        run_id: str,
+        finished_at: str,
+        rejected: dict[str, int],
+        failed: dict[str, int],
+        read: int | None = None,
+    ) -> dict[str, Any]:
+        written = len(self.words)
+        total = read if read is not None else written + sum(rejected.values()) + sum(failed.values())
+
+        def share(count: int, of: int) -> float | None:
+            return round(count / of, 4) if of else None
+
+        empty = sum(rejected.get(reason, 0) for reason in EMPTY_REASONS)
+        return {
+            "site": site,
+            "run_id": run_id,
+            "finished_at": finished_at,
+            "read": total,
+            "written": written,
+            "rejected": dict(sorted(rejected.items())),
+            "failed": dict(sorted(failed.items())),
+            "median_words": statistics.median(self.words) if self.words else None,
+            "share_title": share(self.with_title, written),
+            "share_author": share(self.with_author, written),
+            "share_date": share(self.with_date, written),
+            "share_flagged": share(self.flagged, written),
+            "share_empty": share(empty, total),
+            "flags": dict(sorted(self.flags.items())),
+            "rule_hits": dict(sorted(self.rule_hits.items())),
+        }
+
+
+# --- drift --------------------------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def judge_drift(row: dict[str, Any], baseline: list[dict[str, Any]], settings: HealthSettings) -> list[str]:
+    """What moved beyond the thresholds in ``row`` against the median of ``baseline`` (earlier runs of
+    the same site), in words; empty when nothing did. The caller checks there are enough earlier runs."""
+    found: list[str] = []
+    base_written = _median([b.get("written") for b in baseline])
+    if base_written and row["written"] < settings.min_yield_ratio * base_written:
+        found.append(f"yield: {row['written']} articles written, baseline {base_written:g}")
+    base_words = _median([b.get("median_words") for b in baseline])
+    words = row.get("median_words")
+    if base_words and (words is None or abs(words - base_words) > settings.max_words_change * base_words):
+        found.append(f"length: median {words if words is not None else 0:g} words, baseline {base_words:g}")
+    base_empty = _median([b.get("share_empty") for b in baseline]) or 0.0
+    empty = row.get("share_empty") or 0.0
+    if empty - base_empty > settings.max_empty_share_increase:
+        found.append(f"empty or short pages: {empty:.0%} of pages, baseline {base_empty:.0%}")
+    base_flagged = _median([b.get("share_flagged") for b in baseline]) or 0.0
+    flagged = row.get("share_flagged") or 0.0
+    if flagged - base_flagged > settings.max_flagged_increase:
+        found.append(f"flagged: {flagged:.0%} of articles, baseline {base_flagged:.0%}")
+    written = max(row["written"], 1)
+    rules = sorted({rule for b in [row, *baseline] for rule in (b.get("rule_hits") or {})})
+    for rule in rules:
+        now = (row.get("rule_hits") or {}).get(rule, 0) / written
+        base = _median([(b.get("rule_hits") or {}).get(rule, 0) / max(b.get("written") or 0, 1) for b in baseline])
+        base = base or 0.0
+        if abs(now - base) >= max(settings.max_rule_hits_change * base, 0.5):
+            found.append(f"rule {rule}: {now:.2f} hits per article, baseline {base:.2f}")
+    return found
+
+
+def verdict(rows: list[dict[str, Any]], settings: HealthSettings) -> tuple[str, list[str]]:
+    """("drift" | "ok" | "no_baseline", reasons) for the newest of a site's rows (oldest first)."""
+    if not rows:
+        return "no_baseline", ["no runs recorded"]
+    *earlier, latest = rows
+    baseline = earlier[-settings.baseline_runs :]
+    if len(baseline) < settings.min_baseline_runs:
+        return "no_baseline", [
+            f"only {len(baseline)} earlier run(s); {settings.min_baseline_runs} are needed to judge drift"
+        ]
+    reasons = judge_drift(latest, baseline, settings)
+    return ("drift" if reasons else "ok"), reasons
+
+
+# --- the crawl's extension ----------------------------------------------------------------------------
+
+
+class SiteHealthRecorder:
+    """Tallies the run's written articles, and when the spider closes (after RunAccounting has written
+    the run's stats) stores the site's health row, judges drift, logs it and adds it to the stats file."""
+
+    def __init__(
+        self,
+        *,
+        location: str,
+        site: str,
+        run_id: str,
+        output_dir: str | Path,
+        settings: HealthSettings,
+        stats: Any = None,
+    ) -> None:
+        self.location = location
+        self.site = site
+        self.run_id = run_id
+        self.output_dir = Path(output_dir)
+        self.settings = settings
+        self.stats = stats
+        self.tally = RunTally()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+        location = s.get("PRESSWASH_STATE_PATH")
+        if not location or not state_enabled(s):
+            raise NotConfigured  # a one-off crawl without state keeps no history
+        extension = cls(
+            location=str(location),
+            site=s.get("PRESSWASH_SITE") or "unnamed",
+            run_id=s.get("PRESSWASH_RUN_ID") or "run",
+            output_dir=s.get("PRESSWASH_OUTPUT_DIR") or "output",
+            settings=load_health_settings(s.get("PRESSWASH_CONFIG")),
+            stats=crawler.stats,
+        )
+        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def item_scraped(self, item: Any, response: Response) -> None:
+        if isinstance(item, dict) and "word_count" in item:
+            self.tally.add(item)
+
+    def spider_closed(self, reason: str) -> None:
+        from crawler.runlog import stats_path_for
+        from crawler.state import utc_iso
+
+        stats_path = stats_path_for(self.output_dir, self.site, self.run_id)
+        data: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):  # no stats file: the row is still worth keeping
+            data = json.loads(stats_path.read_text(encoding="utf-8"))
+        if reason == "shutdown":  # an interrupted run is not the site's usual day
+            return
+        row = self.tally.row(
+            site=self.site,
+            run_id=self.run_id,
+            finished_at=utc_iso(),
+            rejected={k: int(v) for k, v in (data.get("rejected") or {}).items() if k != "duplicate"},
+            failed={k: int(v) for k, v in (data.get("failed") or {}).items()},
+        )
+        try:
+            memory = open_site_memory(self.location)
+            try:
+                earlier = memory.health(self.site, self.settings.baseline_runs)
+                status, reasons = verdict([*earlier, row], self.settings)
+                row["drift"] = reasons if status == "drift" else []
+                row["status"] = status
+                memory.put_health(self.site, self.run_id, row["finished_at"], row)
+            finally:
+                memory.close()
+        except Exception as exc:  # best effort: the run's articles are written; its history is not vital
+            logger.warning("%s: health of run %s not recorded: %s", self.site, self.run_id, exc)
+            return
+        if status == "drift":
+            logger.warning("%s DRIFTED against its last %d runs: %s", self.site, len(earlier), "; ".join(reasons))
+        if self.stats is not None:
+            self.stats.set_value("presswash/health/status", status)
+            self.stats.set_value("presswash/health/drift", list(row["drift"]))
+        if data:
+            data["health"] = row
+            tmp = stats_path.with_name(stats_path.name + ".tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, stats_path)
