@@ -1,4 +1,5 @@
-"""What the spider hands to the pipelines: the fetched page as a RawDocument, not yet cleaned.
+"""What the spider hands to the pipelines (the fetched page as a RawDocument, not yet cleaned), and the
+DropItem a pipeline raises for a rejected one.
 
 The CleanPipeline turns a PageItem into a plain dict (the Article's JSON form), so the JSON-lines writer
 and any Scrapy FEEDS exporter (S3, GCS, CSV...) see the same record without knowing our types.
@@ -9,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scrapy.exceptions import DropItem
+
+from cleaners.article import Rejected
 from cleaners.document import RawDocument
 
 
@@ -22,3 +26,13 @@ class PageItem:
 
     raw: RawDocument
     overrides: tuple[tuple[str, Any], ...] = ()
+
+
+class Rejection(DropItem):
+    """An article the cleaner (or the dedup stage) rejected: carries the Rejected value so the reason
+    reaches the stats, and for a duplicate the id of the article it duplicates."""
+
+    def __init__(self, rejected: Rejected, duplicate_of: str | None = None) -> None:
+        super().__init__(f"{rejected.reason.value}: {rejected.detail}")
+        self.rejected = rejected
+        self.duplicate_of = duplicate_of

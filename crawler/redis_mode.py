@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cleaners.config import ConfigError, load_yaml, validate
+from crawler.meta import KIND_META
 from crawler.state import shared_state_location
 from crawler.state_redis import DEFAULT_PREFIX, check_prefix, default_worker_id
 
@@ -60,8 +61,6 @@ REDIS_URL_ENV = "PRESSWASH_REDIS_URL"
 REDIS_PREFIX_ENV = "PRESSWASH_REDIS_PREFIX"
 POSTGRES_DSN_ENV = "PRESSWASH_POSTGRES_DSN"
 SEED_SOURCE = "seed"
-#: crawler.extensions.KIND_META, not imported from there: that would load Scrapy for `presswash seed`.
-KIND_META = "presswash_kind"
 #: Seed kinds, highest priority first (the spider's PRIORITY for robots, feeds/sitemaps, pages).
 SEED_PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, "start": 0}
 

@@ -432,8 +432,7 @@ def test_pipelines_without_a_crawler(tmp_path: Path) -> None:
     and one whole JSON line; a rejection is a DropItem carrying the cleaner's reason."""
     import asyncio
 
-    from crawler.extensions import Rejection
-    from crawler.items import PageItem
+    from crawler.items import PageItem, Rejection
     from crawler.pipelines import CleanPipeline, JsonlWriterPipeline
 
     paragraph = (

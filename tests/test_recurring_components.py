@@ -25,17 +25,13 @@ from cleaners.jsonl import JsonlWriter
 from cleaners.sources import iter_warc
 from cleaners.urls import normalize_url
 from crawler.archive import MARKER_SUFFIX, FetchedResponse, WarcArchive
-from crawler.extensions import (
-    ARTICLE,
-    KIND_META,
-    KNOWN_MESSAGE,
-    REFETCH_META,
-    FetchStateRecorder,
-    Rejection,
-    classify_failure,
-)
-from crawler.middlewares import ArchiveMiddleware, ConditionalGetMiddleware
-from crawler.pipelines import DedupPipeline
+from crawler.extensions.accounting import classify_failure
+from crawler.extensions.fetch_state import FetchStateRecorder
+from crawler.items import Rejection
+from crawler.meta import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META
+from crawler.middlewares.archive import ArchiveMiddleware
+from crawler.middlewares.conditional_get import ConditionalGetMiddleware
+from crawler.pipelines.dedup import DedupPipeline
 from crawler.recurring import JOBDIR_MARKER, JobDir, SharedState
 from crawler.state import FetchState
 

@@ -93,9 +93,9 @@ def test_scale_settings_from_file_then_environment(tmp_path: Path) -> None:
 
 
 def test_seed_entries_are_what_start_requests_first(demo: Any) -> None:
-    from crawler import extensions, redis_mode
+    from crawler import meta, redis_mode
 
-    assert redis_mode.KIND_META == extensions.KIND_META  # kept apart so `presswash seed` does not load Scrapy
+    assert redis_mode.KIND_META is meta.KIND_META  # one vocabulary; crawler.meta loads no Scrapy (test_layers)
     entries = seed_entries(demo)
     assert [(e["url"], e["meta"]["presswash_kind"]) for e in entries] == [
         (f"{BASE}/robots.txt", "robots"),

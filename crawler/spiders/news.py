@@ -54,17 +54,10 @@ from crawler.discovery import (
     resolve_links,
     sitemaps_in_robots,
 )
-from crawler.extensions import (
-    ARTICLE,
-    HINTS_META,
-    KIND_META,
-    REFETCH_META,
-    SOURCE_META,
-    classify_failure,
-    url_outcome,
-)
+from crawler.extensions.accounting import classify_failure
 from crawler.items import PageItem
-from crawler.middlewares import truncate_robots
+from crawler.meta import ARTICLE, HINTS_META, KIND_META, REFETCH_META, SOURCE_META, url_outcome
+from crawler.middlewares.robots import truncate_robots
 from crawler.recurring import SharedState, dedup_settings, recurring_scrapy_settings, state_enabled
 from crawler.redis_mode import (
     SEED_SOURCE,

@@ -1,0 +1,12 @@
+"""Item pipelines, one role a module: clean (page -> Article), dedup (duplicates, versions), jsonl (write).
+
+``crawler.settings.ITEM_PIPELINES`` names them by these package-level paths
+(``crawler.pipelines.CleanPipeline``...), which docs/crawling.md documents for ``--set ITEM_PIPELINES=``;
+the classes live in the modules below.
+"""
+
+from crawler.pipelines.clean import CLEAN_MODES, CleanPipeline, SharedPool
+from crawler.pipelines.dedup import DedupPipeline
+from crawler.pipelines.jsonl import JsonlWriterPipeline
+
+__all__ = ["CLEAN_MODES", "CleanPipeline", "DedupPipeline", "JsonlWriterPipeline", "SharedPool"]
