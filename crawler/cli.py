@@ -45,7 +45,7 @@ def _clean_command(args: argparse.Namespace) -> int:
     progress = not args.quiet and sys.stderr.isatty()
     dedup = None
     if args.dedup:
-        from crawler.state import load_recurring_settings
+        from crawler.config import load_recurring_settings
 
         dedup = load_recurring_settings(args.config).dedup
     fetcher = None

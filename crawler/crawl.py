@@ -33,6 +33,7 @@ from typing import Any
 from cleaners.config import ConfigError
 from cleaners.options import load_options
 from cleaners.redact import redact
+from crawler.config import load_recurring_settings, state_location
 from crawler.recurring import state_enabled
 from crawler.redis_mode import crawl_overrides, load_scale_settings
 from crawler.runlog import (
@@ -48,7 +49,8 @@ from crawler.runlog import (
     this_host,
 )
 from crawler.sites import contact_warning, load_sites, split_config_args
-from crawler.state import RunRecord, load_recurring_settings, open_state_store, state_location, utc_iso
+from crawler.state import open_state_store
+from crawler.state.records import RunRecord, utc_iso
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C (143 after SIGTERM)

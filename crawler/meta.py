@@ -10,10 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-
     pass
-
-
 
 
 #: Sent by the spider for every URL outcome it decides (kwargs: request, kind, outcome, reason, detail,

@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cleaners.dedup import DedupIndex, DedupSettings
-from crawler.state import StateStore, load_recurring_settings, open_state_store, resolve_under, state_location
-from crawler.state_redis import dedup_index_for
+from crawler.config import load_recurring_settings, resolve_under, state_location
+from crawler.state import open_state_store
+from crawler.state.interfaces import StateStore
+from crawler.state.redis_store import dedup_index_for
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -96,7 +98,7 @@ class SharedState:
         self.location = location
         self.store: StateStore = open_state_store(location)
         try:
-            # Admissions claim the article atomically (crawler.state_redis.SharedDedupIndex), on Redis
+            # Admissions claim the article atomically (crawler.state.redis_store.SharedDedupIndex), on Redis
             # of two processes holding copies of one story exactly one writes it; elsewhere the plain index.
             self.index: DedupIndex = dedup_index_for(self.store, dedup)
         except BaseException:

@@ -6,7 +6,7 @@ With ``redis_url`` set (``scale.redis_url`` in config/presswash.yaml, ``$PRESSWA
 - scrapy-redis's scheduler and dupefilter on per-site keys (:func:`redis_settings`), with
   ``SCHEDULER_PERSIST=True``: the request queue and the fingerprints of every request made are shared,
   so a URL discovered by two processes is fetched by one of them, once;
-- the state and dedup indexes on Redis (crawler.state_redis), so no article is written twice and the
+- the state and dedup indexes on Redis (crawler.state.redis_store), so no article is written twice and the
   near-duplicate check sees every process's articles.
 
 Keys per site (``P`` is the prefix, default ``presswash``):
@@ -45,9 +45,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cleaners.config import ConfigError, load_yaml, validate
+from crawler.config import shared_state_location
 from crawler.meta import KIND_META
-from crawler.state import shared_state_location
-from crawler.state_redis import DEFAULT_PREFIX, check_prefix, default_worker_id
+from crawler.state.redis_store import DEFAULT_PREFIX, check_prefix, default_worker_id
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -31,14 +31,9 @@ from typing import IO, Any
 
 from cleaners.config import ConfigError
 from cleaners.redact import redact
-from crawler.state import (
-    RunRecord,
-    load_recurring_settings,
-    open_state_store,
-    parse_iso,
-    stale_run,
-    state_location,
-)
+from crawler.config import load_recurring_settings, state_location
+from crawler.state import open_state_store
+from crawler.state.records import RunRecord, parse_iso, stale_run
 
 #: Lock files the parent process already holds for this process, separated by os.pathsep.
 HELD_LOCKS_ENV = "PRESSWASH_HELD_LOCKS"

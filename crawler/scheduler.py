@@ -51,6 +51,7 @@ from types import FrameType
 from typing import Any
 
 from cleaners.config import ConfigError
+from crawler.config import STATE_ENV, SchedulerSettings, load_recurring_settings, state_location
 from crawler.runlog import (
     EXIT_LOCKED,
     HELD_LOCKS_ENV,
@@ -62,18 +63,9 @@ from crawler.runlog import (
     read_run_counts,
     this_host,
 )
-from crawler.state import (
-    STATE_ENV,
-    RunRecord,
-    SchedulerSettings,
-    StateStore,
-    load_recurring_settings,
-    open_state_store,
-    parse_iso,
-    reap_stale_runs,
-    state_location,
-    utc_iso,
-)
+from crawler.state import open_state_store
+from crawler.state.interfaces import StateStore
+from crawler.state.records import RunRecord, parse_iso, reap_stale_runs, utc_iso
 
 logger = logging.getLogger(__name__)
 

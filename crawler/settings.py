@@ -147,7 +147,7 @@ PRESSWASH_RUN_RECORDED = False
 
 # Scale-out (docs/scaling.md). `presswash crawl` fills these from the scale: section of presswash.yaml;
 # the environment variables serve `scrapy crawl` and scrapyd. With a Redis URL the spider puts the site's
-# request queue and fingerprints (scrapy-redis) and the state (crawler.state_redis) on that server, so any
+# request queue and fingerprints (scrapy-redis) and the state (crawler.state.redis_store) on that server, so any
 # number of processes crawl one site together; `presswash seed` queues its entry points.
 PRESSWASH_REDIS_URL = os.environ.get("PRESSWASH_REDIS_URL") or None
 PRESSWASH_REDIS_PREFIX = os.environ.get("PRESSWASH_REDIS_PREFIX") or "presswash"  # every key starts with it

@@ -23,7 +23,8 @@ from cleaners.dedup import (
 )
 from cleaners.text import content_hash, normalize, stable_id, word_count, words
 from cleaners.urls import normalize_url
-from crawler.state import SqliteStateStore, load_recurring_settings
+from crawler.config import load_recurring_settings
+from crawler.state.sqlite import SqliteStateStore
 
 BODY = [
     "The harbour authority has approved plans for a new ferry terminal on the eastern quay, ending a two-year "

@@ -33,9 +33,11 @@ from test_state_redis import ORIGINAL, OTHER, SYNDICATED, make
 
 from cleaners.article import Article
 from cleaners.dedup import Duplicate, DuplicateKind
+from crawler.config import StateSettings
 from crawler.liveness import ProcessId, process_start_token, this_host
-from crawler.state import MAINTENANCE_BATCH, SqliteStateStore, StateSettings, utc_iso, vacuum
-from crawler.state_redis import SharedDedupIndex, dedup_index_for
+from crawler.state.records import utc_iso
+from crawler.state.redis_store import SharedDedupIndex, dedup_index_for
+from crawler.state.sqlite import MAINTENANCE_BATCH, SqliteStateStore, vacuum
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -322,7 +324,7 @@ def test_a_crawl_killed_with_sigkill_is_listed_as_interrupted(tmp_path: Path) ->
 
 
 def test_a_reused_pid_does_not_keep_a_dead_run_running(tmp_path: Path, other_process: subprocess.Popen[bytes]) -> None:
-    from crawler.state import RunRecord, reap_stale_runs
+    from crawler.state.records import RunRecord, reap_stale_runs
 
     with SqliteStateStore(tmp_path / "state.sqlite3") as store:
         reused = RunRecord("old", "demo", "2020-01-01T00:00:00Z", pid=other_process.pid, host=this_host())

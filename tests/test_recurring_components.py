@@ -33,7 +33,7 @@ from crawler.middlewares.archive import ArchiveMiddleware
 from crawler.middlewares.conditional_get import ConditionalGetMiddleware
 from crawler.pipelines.dedup import DedupPipeline
 from crawler.recurring import JOBDIR_MARKER, JobDir, SharedState
-from crawler.state import FetchState
+from crawler.state.records import FetchState
 
 
 def as_item(item: Article) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from crawler.config import SchedulerSettings
 from crawler.runlog import (
     HELD_LOCKS_ENV,
     SiteBusy,
@@ -31,7 +32,8 @@ from crawler.runlog import (
     runs_command,
 )
 from crawler.scheduler import ScheduledSite, Scheduler, add_schedule_arguments, cron_trigger
-from crawler.state import RunRecord, SchedulerSettings, SqliteStateStore, utc_iso
+from crawler.state.records import RunRecord, utc_iso
+from crawler.state.sqlite import SqliteStateStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +80,7 @@ SCHEDULER = textwrap.dedent(
     sys.path.insert(0, {root!r})
     logging.basicConfig(level=logging.INFO)
     from crawler.scheduler import ScheduledSite, run_scheduler
-    from crawler.state import SchedulerSettings
+    from crawler.config import SchedulerSettings
     cfg = json.loads(sys.argv[1])
     factory = None
     if cfg.get("interval"):

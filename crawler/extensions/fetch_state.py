@@ -19,7 +19,7 @@ from cleaners.urls import normalize_url
 from crawler.items import Rejection
 from crawler.meta import ARTICLE, HINTS_META, url_outcome
 from crawler.recurring import SharedState, dedup_settings
-from crawler.state import FetchOutcome, FetchState, utc_iso
+from crawler.state.records import FetchOutcome, FetchState, utc_iso
 
 if TYPE_CHECKING:
     from typing import Self

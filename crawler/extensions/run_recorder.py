@@ -1,5 +1,4 @@
-"""RunRecorder: a crawl started the Scrapy way (``scrapy crawl``, scrapyd) records its run in the run log too.
-"""
+"""RunRecorder: a crawl started the Scrapy way (``scrapy crawl``, scrapyd) records its run in the run log too."""
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from scrapy.exceptions import (
 )
 
 from crawler.recurring import state_enabled
-from crawler.state import utc_iso
+from crawler.state.records import utc_iso
 
 if TYPE_CHECKING:
     from typing import Self
@@ -39,7 +38,7 @@ class RunRecorder:
         self, *, location: str, site: str, run_id: str, output_dir: str | Path, trigger: str, run_date: str = ""
     ) -> None:
         from crawler.runlog import this_host
-        from crawler.state import RunRecord
+        from crawler.state.records import RunRecord
 
         self.location = location
         self.output_dir = Path(output_dir)

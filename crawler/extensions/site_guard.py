@@ -1,5 +1,4 @@
-"""SiteGuard: one run of a site at a time, and a JOBDIR that is either consistent or gone (docs/recurring.md).
-"""
+"""SiteGuard: one run of a site at a time, and a JOBDIR that is either consistent or gone (docs/recurring.md)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from cleaners.dedup import DedupSettings
 from cleaners.urls import normalize_url
 from crawler.meta import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META
 from crawler.recurring import SharedState, dedup_settings
-from crawler.state import conditional_headers
+from crawler.state.records import conditional_headers
 
 if TYPE_CHECKING:
     from typing import Self

@@ -1,5 +1,4 @@
-"""OffsiteMiddleware: Scrapy's, with the redirects it filters reported to the run's accounting.
-"""
+"""OffsiteMiddleware: Scrapy's, with the redirects it filters reported to the run's accounting."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.meta import KIND_META, url_outcome
 
 if TYPE_CHECKING:
-
     from scrapy.http import Request
 
 

@@ -1,5 +1,4 @@
-"""JsonlWriterPipeline: each written article as one whole JSON line of ``<output>/<site>/<date>.jsonl``.
-"""
+"""JsonlWriterPipeline: each written article as one whole JSON line of ``<output>/<site>/<date>.jsonl``."""
 
 from __future__ import annotations
 

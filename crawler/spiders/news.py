@@ -69,7 +69,7 @@ from crawler.redis_mode import (
 )
 from crawler.runlog import check_run_id
 from crawler.sites import SiteConfig, contact_warning, load_sites
-from crawler.state import FetchDecision, fetch_decision
+from crawler.state.records import FetchDecision, fetch_decision
 
 if TYPE_CHECKING:
     from typing import Self

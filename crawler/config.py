@@ -1,0 +1,165 @@
+"""presswash.yaml for the crawler: every section but ``cleaning:`` (which cleaners.options reads), and where
+the state lives.
+
+The sections: ``state:`` (location, retention), ``dedup:`` (cleaners.dedup.DedupSettings), ``archive:``
+(the raw WARC copy), ``scheduler:``, ``scale:`` (Redis, PostgreSQL). Errors name the file and key
+(``config/presswash.yaml: dedup.near_duplicate_threshold: ...``), with line:column for YAML syntax.
+No Scrapy here: the CLI, the scheduler and `presswash seed` read the same objects without loading it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cleaners.config import ConfigError, load_yaml, validate
+from cleaners.dedup import DedupSettings
+from crawler.archive import DEFAULT_GZIP_LEVEL
+
+DEFAULT_STATE_FILE = "state.sqlite3"
+
+
+#: Environment variable the scheduler sets for its crawl subprocesses (wins over the config file).
+STATE_ENV = "PRESSWASH_STATE_PATH"
+
+
+class StateSettings(BaseModel):
+    """The ``state:`` section of config/presswash.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(
+        default=DEFAULT_STATE_FILE,
+        description="SQLite file, relative to the output directory (or absolute), or redis://host:port/db",
+    )
+    jobs_dir: str | None = Field(
+        default="jobs", description="Scrapy JOBDIR root (one per site), relative to the output directory"
+    )
+    fetch_retention_days: float | None = Field(
+        default=90,
+        gt=0,
+        description="forget fetch records older than this (the URL is fetched again if still listed, then "
+        "recognised by the article index); null keeps them forever",
+    )
+    article_retention_days: float | None = Field(
+        default=365,
+        gt=0,
+        description="forget written articles (their URL keys and content hashes) recorded longer ago than "
+        "this and whose URL was not fetched since; null keeps them forever",
+    )
+    wal_size_limit_mb: float = Field(
+        default=64, ge=0, description="the WAL file is truncated to at most this after each checkpoint"
+    )
+    maintenance_seconds: float = Field(
+        default=30, gt=0, description="retention pruning at a crawl's start stops after this; the rest next time"
+    )
+
+
+class ArchiveSettings(BaseModel):
+    """The ``archive:`` section: raw WARC copies of every fetched article page (crawler.archive)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    dir: str = Field(default="raw", description="relative to the output directory (or absolute)")
+    retention_days: int | None = Field(default=90, ge=1, description="delete older day files; null keeps all")
+    gzip_level: int = Field(
+        default=DEFAULT_GZIP_LEVEL,
+        ge=1,
+        le=9,
+        description="zlib level of each record: 1 is a quarter of 9's time, files ~20% larger",
+    )
+
+
+class SchedulerSettings(BaseModel):
+    """The ``scheduler:`` section (crawler.scheduler)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str | None = Field(default=None, description="time zone of the cron expressions; null: local")
+    max_parallel_runs: int = Field(default=2, ge=1, le=32, description="sites crawled at the same time")
+    misfire_grace_seconds: int = Field(default=600, ge=1, description="a tick this late still runs")
+    run_missed_on_start: bool = Field(default=True, description="run once at start if a tick was missed")
+    stop_timeout_seconds: float = Field(
+        default=300, gt=0, description="on stop, how long a crawl may take to close before being forced"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (want an IANA name such as Europe/Paris)") from None
+        return value
+
+
+class RecurringSettings(BaseModel):
+    """The sections of config/presswash.yaml that recurring crawls read (``cleaning:`` is ignored here)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    state: StateSettings = Field(default_factory=StateSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+
+
+def load_recurring_settings(config_path: str | os.PathLike[str] | None = None) -> RecurringSettings:
+    """Read the recurring-crawl sections of presswash.yaml (the project's own by default).
+
+    Errors name the file and key (``config/presswash.yaml: dedup.near_duplicate_threshold: ...``).
+    """
+    from cleaners.options import find_config
+
+    path = find_config("presswash.yaml", config_path)
+    data = load_yaml(path)
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path}: (top level): expected a mapping")
+    return validate(RecurringSettings, data, path)
+
+
+def resolve_under(output_dir: str | os.PathLike[str], location: str) -> Path:
+    """A configured path: absolute as given, relative ones under the output directory."""
+    path = Path(location).expanduser()
+    return path if path.is_absolute() else Path(output_dir) / path
+
+
+#: Locations of a state on Redis (crawler.state.redis_store); anything else is a SQLite file path.
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def is_redis_location(location: str | os.PathLike[str]) -> bool:
+    return str(location).startswith(REDIS_SCHEMES)
+
+
+def state_location(
+    output_dir: str | os.PathLike[str],
+    settings: StateSettings | None = None,
+    *,
+    redis_url: str | None = None,
+    redis_prefix: str | None = None,
+) -> str:
+    """Where the state lives: ``$PRESSWASH_STATE_PATH``, else a ``redis://`` ``state.path``, else, for a
+    shared crawl (``redis_url``: scale.redis_url), that Redis under the deployment's key prefix, else
+    ``state.path`` under the output directory. A shared crawl must share its state too: with a local
+    file each process would deduplicate only against itself."""
+    env = os.environ.get(STATE_ENV)
+    if env:
+        return env
+    location = (settings or StateSettings()).path
+    if "://" in location:
+        return location
+    if redis_url:
+        return shared_state_location(redis_url, redis_prefix or "presswash")
+    return str(resolve_under(output_dir, location))
+
+
+def shared_state_location(redis_url: str, prefix: str) -> str:
+    """The state location of a shared crawl: its Redis, keys under its prefix (crawler.state.redis_store)."""
+    separator = "&" if "?" in redis_url else "?"
+    return f"{redis_url}{separator}prefix={prefix}"

@@ -1,0 +1,57 @@
+"""The state's interfaces, one a role, so a component names only what it uses.
+
+- :class:`FetchLog`: the final outcome of each article URL (incremental crawling: the spider, the
+  conditional-GET middleware and the fetch-state recorder);
+- :class:`RunLog`: one record per run of a site (``presswash runs``, the run recorders, the scheduler);
+- :class:`ScheduleMarks`: the scheduler's last tick per site;
+- ``cleaners.dedup.DedupStore``: the dedup index (articles, hashes, signatures, LSH buckets).
+
+:class:`StateStore` is all of them plus ``close``: what a backend (``crawler.state.sqlite``,
+``crawler.state.redis_store``) implements and what :func:`crawler.state.open_state_store` returns.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from cleaners.dedup import DedupStore
+from crawler.state.records import FetchState, RunRecord
+
+
+@runtime_checkable
+class FetchLog(Protocol):
+    """Fetch state: what the last fetch of an article URL ended with, and the validators to ask again."""
+
+    def get_fetch(self, url_key: str) -> FetchState | None: ...
+
+    def put_fetch(self, state: FetchState) -> None: ...
+
+
+@runtime_checkable
+class RunLog(Protocol):
+    """The run log that ``presswash runs`` lists."""
+
+    def put_run(self, run: RunRecord) -> None: ...
+
+    def get_run(self, run_id: str) -> RunRecord | None: ...
+
+    def list_runs(self, site: str | None = None, limit: int = 50) -> list[RunRecord]: ...
+
+
+@runtime_checkable
+class ScheduleMarks(Protocol):
+    """The scheduler's last tick per site, so a run missed while the machine was off runs once at start."""
+
+    def get_schedule_mark(self, site: str) -> str | None: ...
+
+    def set_schedule_mark(self, site: str, when: str) -> None: ...
+
+
+@runtime_checkable
+class StateStore(FetchLog, RunLog, ScheduleMarks, DedupStore, Protocol):
+    """Everything recurring crawls keep between runs, at one location. Implementations:
+    SqliteStateStore (one file) and RedisStateStore (shared by the processes of a scaled-out crawl)."""
+
+    location: str
+
+    def close(self) -> None: ...
