@@ -17,7 +17,7 @@ Prints one JSON document (docs/scaling.md turns it into a capacity estimate):
   second half (per-key overheads paid), for compact and for crowded LSH hashes.
 - ``redis.state``: ``--articles`` synthetic articles through crawler.state.redis_store (SharedDedupIndex
   admit + record, and put_fetch: what a written article costs): commands, round trips, memory per article.
-- ``postgres``: ``--rows`` synthetic articles (about 700 words each) through crawler.postgres.upsert_articles
+- ``postgres``: ``--rows`` synthetic articles (about 700 words each) through crawler.sinks.postgres.upsert_articles
   in batches of 500: rows/s for a first load, a replay (every row unchanged) and an update (version + 1).
 - ``crawl``: the fixture server's ``--pages`` bulk pages (~60 KB, tests/http_server.py) crawled for real by
   ``presswash crawl`` three ways, each from an empty state: ``local`` (one process, SQLite state: the
@@ -386,7 +386,7 @@ def bench_postgres(rows: int, batch: int = 500) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
 
-    from crawler.postgres import ensure_schema, upsert_articles
+    from crawler.sinks.postgres import ensure_schema, upsert_articles
 
     rng = random.Random(5)
     records = [synthetic_article(rng, n).model_dump(mode="json") for n in range(rows)]

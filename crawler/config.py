@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cleaners.config import ConfigError, load_yaml, validate
 from cleaners.dedup import DedupSettings
-from crawler.archive import DEFAULT_GZIP_LEVEL
+from crawler.sinks.archive import DEFAULT_GZIP_LEVEL
 
 DEFAULT_STATE_FILE = "state.sqlite3"
 
@@ -59,7 +59,7 @@ class StateSettings(BaseModel):
 
 
 class ArchiveSettings(BaseModel):
-    """The ``archive:`` section: raw WARC copies of every fetched article page (crawler.archive)."""
+    """The ``archive:`` section: raw WARC copies of every fetched article page (crawler.sinks.archive)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

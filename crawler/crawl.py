@@ -19,7 +19,6 @@ failure, named in the summary.
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import os
 import shutil
@@ -48,15 +47,25 @@ from crawler.runlog import (
     stats_path_for,
     this_host,
 )
-from crawler.sites import contact_warning, load_sites, split_config_args
+from crawler.sites import contact_warning, load_sites
 from crawler.state import open_state_store
 from crawler.state.records import RunRecord, utc_iso
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C (143 after SIGTERM)
+
+
 _stop_signal: int | None = None  # the signal that stopped the crawl, if one did
+
+
 _OK_FINISH = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
+
+
 _CRASH_REASONS = ("internal_error", "pipeline_error", "spider_error")
+
+
 _SHOWN_FAILURES = 5
 
 
@@ -328,66 +337,11 @@ def _detail(counts: dict[str, int]) -> str:
     return " (" + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + ")" if counts else ""
 
 
-# --- argparse glue for the `presswash` CLI -----------------------------------------------------------
-
-
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key.strip(), value
-
-
-def add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `presswash crawl` (the CLI module adds them to its sub-command)."""
-    parser.add_argument(
-        "--sites",
-        metavar="FILE",
-        dest="sites_file",
-        help="sites file (default: $PRESSWASH_SITES_CONFIG, config/sites.yaml)",
-    )
-    parser.add_argument(
-        "--config", metavar="FILE", help="presswash.yaml: cleaning, state, dedup (default: $PRESSWASH_CONFIG, config/)"
-    )
-    parser.add_argument(
-        "--site", metavar="NAME", action="append", dest="sites", help="site to crawl (repeatable; default: all)"
-    )
-    parser.add_argument("--output", metavar="DIR", help="output directory (default: output)")
-    parser.add_argument("--clean-config", metavar="FILE", help=argparse.SUPPRESS)  # the old name of --config
-    parser.add_argument("--contact-url", metavar="URL", help="contact URL put in the User-Agent")
-    parser.add_argument(
-        "--set",
-        metavar="KEY=VALUE",
-        action="append",
-        type=_key_value,
-        default=[],
-        help='a Scrapy setting, e.g. --set DOWNLOAD_TIMEOUT=10 or --set FEEDS=\'{"s3://b/%%(name)s.jl": '
-        '{"format": "jsonlines"}}\' (repeatable)',
-    )
-    parser.add_argument("--log-level", metavar="LEVEL", help="Scrapy's LOG_LEVEL (default: INFO)")
-
-
-def crawl_command(args: argparse.Namespace) -> int:
-    """Run `presswash crawl` from parsed arguments; returns the exit status."""
-    overrides: dict[str, Any] = dict(args.set)
-    try:
-        sites_file, clean_config = split_config_args(args.config, args.sites_file, args.clean_config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_CONFIG
-    if clean_config:
-        overrides["PRESSWASH_CONFIG"] = clean_config
-    if args.contact_url:
-        overrides["PRESSWASH_CONTACT_URL"] = args.contact_url
-    if args.log_level:
-        overrides["LOG_LEVEL"] = args.log_level.upper()
-    return run_crawl(sites_file, args.sites, args.output, overrides, verbose=bool(getattr(args, "verbose", False)))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.crawl", description=__doc__.split("\n")[0])
-    add_crawl_arguments(parser)
-    return crawl_command(parser.parse_args(argv))
+    """``python -m crawler.crawl ...`` is ``presswash crawl ...`` (crawler.cli.crawl) without the entry point."""
+    from crawler.cli import main as cli_main
+
+    return cli_main(["crawl", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -32,13 +32,11 @@ the news spider reads the seeds itself, in its ``async def start()`` and on ``sp
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
-import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,17 +53,24 @@ if TYPE_CHECKING:
 
     from crawler.sites import SiteConfig
 
+
 logger = logging.getLogger(__name__)
 
+
 REDIS_URL_ENV = "PRESSWASH_REDIS_URL"
+
+
 REDIS_PREFIX_ENV = "PRESSWASH_REDIS_PREFIX"
+
+
 POSTGRES_DSN_ENV = "PRESSWASH_POSTGRES_DSN"
+
+
 SEED_SOURCE = "seed"
+
+
 #: Seed kinds, highest priority first (the spider's PRIORITY for robots, feeds/sitemaps, pages).
 SEED_PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, "start": 0}
-
-
-# --- settings ------------------------------------------------------------------------------------------
 
 
 class ScaleSettings(BaseModel):
@@ -183,9 +188,6 @@ def redis_settings(redis_url: str, prefix: str, site: str) -> dict[str, Any]:
     }
 
 
-# --- seeding -------------------------------------------------------------------------------------------
-
-
 def seed_entries(site: SiteConfig) -> list[dict[str, Any]]:
     """What ``NewsSpider.start()`` would request first for this site, as seed entries (config order)."""
     entries: list[dict[str, Any]] = []
@@ -242,9 +244,6 @@ def decode_entry(data: bytes | str) -> dict[str, Any] | None:
     if kind not in SEED_PRIORITY:
         return None
     return {"url": entry["url"], "meta": {**meta, KIND_META: kind}}
-
-
-# --- the crawl side ------------------------------------------------------------------------------------
 
 
 class RedisCrawlCoordinator:
@@ -426,85 +425,13 @@ class RedisCrawlCoordinator:
         self.mark_idle()
 
 
-# --- `presswash seed` ----------------------------------------------------------------------------------
-
-
-def add_seed_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `presswash seed` (the CLI module adds them to its sub-command)."""
-    parser.add_argument(
-        "--site",
-        metavar="NAME",
-        action="append",
-        dest="site_names",
-        help="site to seed (repeatable; default: all enabled)",
-    )
-    parser.add_argument("--sites", metavar="FILE", help="sites file (default: config/sites.yaml)")
-    parser.add_argument(
-        "--config", metavar="FILE", help="presswash.yaml with scale.redis_url (a sites file here still works)"
-    )
-    parser.add_argument("--clean-config", metavar="FILE", help=argparse.SUPPRESS)  # the old name of --config
-    parser.add_argument("--redis", metavar="URL", help=f"Redis URL (default: ${REDIS_URL_ENV} or scale.redis_url)")
-    parser.add_argument("--prefix", metavar="NAME", help="key prefix (default: scale.redis_prefix, 'presswash')")
-    parser.add_argument(
-        "--reset", action="store_true", help="drop the site's queued requests and fingerprints first (fresh crawl)"
-    )
-
-
-def seed_command(args: argparse.Namespace) -> int:
-    """Queue each site's feeds, sitemaps and start URLs in Redis; `presswash crawl --site` processes take them."""
-    import redis
-
-    from crawler.sites import load_sites, split_config_args
-
-    sites_file, config = split_config_args(args.config, args.sites, args.clean_config)
-    scale = load_scale_settings(config)
-    url = args.redis or scale.redis_url
-    if not url:
-        print(f"presswash seed: no Redis: give --redis URL, set {REDIS_URL_ENV} or scale.redis_url", file=sys.stderr)
-        return 2
-    prefix = check_prefix(args.prefix or scale.redis_prefix)
-    sites = load_sites(sites_file).select(args.site_names)
-    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
-    try:
-        for site in sites:
-            result = push_seeds(client, prefix, site, reset=args.reset)
-            round_note = "new round" if result.new_round else "joined the running round"
-            print(
-                f"presswash seed: {site.name}: {result.queued} entries queued in {result.key}"
-                f" ({result.already_queued} already there; {round_note})",
-                file=sys.stderr,
-            )
-    except redis.RedisError as exc:
-        print(f"presswash seed: Redis at {url}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        client.close()
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.redis_mode", description="Seed a shared crawl.")
-    add_seed_arguments(parser)
-    try:
-        return seed_command(parser.parse_args(argv))
-    except ConfigError as exc:
-        print(f"presswash seed: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 __all__ = [
     "RedisCrawlCoordinator",
     "ScaleSettings",
     "SiteKeys",
-    "add_seed_arguments",
     "crawl_overrides",
     "load_scale_settings",
     "push_seeds",
     "redis_settings",
-    "seed_command",
     "seed_entries",
 ]

@@ -92,7 +92,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.JsonlWriterPipeline": 800,
     # After the JSON lines (the record of truth): only written articles are loaded. Without a DSN it
     # leaves itself out (NotConfigured); with PostgreSQL down it counts and lets every item through.
-    "crawler.postgres.PostgresPipeline": 900,
+    "crawler.pipelines.PostgresPipeline": 900,
 }
 EXTENSIONS = {
     "crawler.extensions.SiteGuard": 100,  # site lock + JOBDIR hygiene, before anything opens the JOBDIR
@@ -151,5 +151,5 @@ PRESSWASH_RUN_RECORDED = False
 # number of processes crawl one site together; `presswash seed` queues its entry points.
 PRESSWASH_REDIS_URL = os.environ.get("PRESSWASH_REDIS_URL") or None
 PRESSWASH_REDIS_PREFIX = os.environ.get("PRESSWASH_REDIS_PREFIX") or "presswash"  # every key starts with it
-# Every written article is also upserted into <schema>.articles (crawler.postgres.PostgresPipeline).
+# Every written article is also upserted into <schema>.articles (crawler.pipelines.PostgresPipeline).
 PRESSWASH_POSTGRES_DSN = os.environ.get("PRESSWASH_POSTGRES_DSN") or None

@@ -657,7 +657,8 @@ def pg() -> Iterator[tuple[str, str]]:
 def test_load_with_one_malformed_line_loads_the_other_lines(pg: tuple[str, str], tmp_path: Path) -> None:
     import argparse
 
-    from crawler.postgres import add_load_arguments, fetch_records, load_command
+    from crawler.cli.load import add_load_arguments, load_command
+    from crawler.sinks.postgres import fetch_records
 
     dsn, schema = pg
     out = tmp_path / "out.jsonl"

@@ -1,6 +1,7 @@
-"""crawler.postgres against a real PostgreSQL: the table follows the article schema, rows equal the JSON
-lines, loading is idempotent and only moves versions forward, and a server that is down never costs an
-article or the crawl. Each test works in its own schema (tests/services.py), dropped afterwards."""
+"""crawler.sinks.postgres and its pipeline against a real PostgreSQL: the table follows the article
+schema, rows equal the JSON lines, loading is idempotent and only moves versions forward, and a server
+that is down never costs an article or the crawl. Each test works in its own schema (tests/services.py),
+dropped afterwards."""
 
 from __future__ import annotations
 
@@ -19,17 +20,16 @@ from cleaners.article import Article, Removal
 from cleaners.config import ConfigError
 from cleaners.jsonl import JsonlWriter, read_jsonl
 from cleaners.text import content_hash, stable_id, word_count
-from crawler.postgres import (
+from crawler.cli.load import add_load_arguments, load_command
+from crawler.pipelines.postgres import PostgresPipeline
+from crawler.sinks.postgres import (
     ARTICLE_COLUMNS,
     EXTRA_COLUMNS,
     MIGRATIONS_TABLE,
     SCHEMA_VERSION,
-    PostgresPipeline,
     PostgresSchemaError,
-    add_load_arguments,
     ensure_schema,
     fetch_records,
-    load_command,
     upsert_articles,
 )
 
@@ -254,7 +254,7 @@ def test_pipeline_with_the_server_down_counts_and_passes_every_item(caplog: pyte
     items = [make_article(n).model_dump(mode="json") for n in range(7)]
     dsn = f"postgresql://presswash:secret@127.0.0.1:{free_port()}/nowhere"
     pipeline = PostgresPipeline(dsn=dsn, batch_size=3, retry_seconds=60, connect_timeout=1, stats=stats)
-    with caplog.at_level(logging.WARNING, logger="crawler.postgres"):
+    with caplog.at_level(logging.WARNING, logger="crawler.pipelines.postgres"):
         assert run_items(pipeline, items) == items
     assert stats.values == {"presswash/postgres/failed": 7}
     unavailable = [r for r in caplog.records if "is unavailable" in r.getMessage()]

@@ -24,7 +24,6 @@ from cleaners.document import RawDocument
 from cleaners.jsonl import JsonlWriter
 from cleaners.sources import iter_warc
 from cleaners.urls import normalize_url
-from crawler.archive import MARKER_SUFFIX, FetchedResponse, WarcArchive
 from crawler.extensions.accounting import classify_failure
 from crawler.extensions.fetch_state import FetchStateRecorder
 from crawler.items import Rejection
@@ -33,6 +32,7 @@ from crawler.middlewares.archive import ArchiveMiddleware
 from crawler.middlewares.conditional_get import ConditionalGetMiddleware
 from crawler.pipelines.dedup import DedupPipeline
 from crawler.recurring import JOBDIR_MARKER, JobDir, SharedState
+from crawler.sinks.archive import MARKER_SUFFIX, FetchedResponse, WarcArchive
 from crawler.state.records import FetchState
 
 

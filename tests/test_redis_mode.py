@@ -17,17 +17,16 @@ import scrapy
 from services import import_or_unavailable, redis_prefix, redis_url
 
 from cleaners.config import ConfigError
+from crawler.cli.seed import add_seed_arguments, seed_command
 from crawler.redis_mode import (
     RedisCrawlCoordinator,
     ScaleSettings,
     SiteKeys,
-    add_seed_arguments,
     crawl_overrides,
     decode_entry,
     load_scale_settings,
     push_seeds,
     redis_settings,
-    seed_command,
     seed_entries,
 )
 from crawler.sites import load_sites

@@ -275,7 +275,7 @@ class RunAccounting:
                 self.site,
                 "; ".join(self.entry_failures[:5]),
             )
-        # The PostgreSQL sink's counts (crawler.postgres; its pipeline has closed by now, last batch included).
+        # The PostgreSQL sink's counts (crawler.pipelines.postgres: closed by now, last batch included).
         postgres = {k.rsplit("/", 1)[1]: v for k, v in self._scrapy_stats("presswash/postgres/").items()}
         if postgres:
             self.run.extra["postgres"] = postgres

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.archive import (
+from crawler.items import PageItem
+from crawler.sinks.archive import (
     DEFAULT_GZIP_LEVEL,
     MARKER_SUFFIX,
     FetchedResponse,
@@ -21,7 +22,6 @@ from crawler.archive import (
     prune_archive,
     repair_torn_tail,
 )
-from crawler.items import PageItem
 
 if TYPE_CHECKING:
     from typing import Self

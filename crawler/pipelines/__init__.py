@@ -1,4 +1,5 @@
-"""Item pipelines, one role a module: clean (page -> Article), dedup (duplicates, versions), jsonl (write).
+"""Item pipelines, one role a module: clean (page -> Article), dedup (duplicates, versions), jsonl (write),
+postgres (the optional PostgreSQL copy).
 
 ``crawler.settings.ITEM_PIPELINES`` names them by these package-level paths
 (``crawler.pipelines.CleanPipeline``...), which docs/crawling.md documents for ``--set ITEM_PIPELINES=``;
@@ -8,5 +9,6 @@ the classes live in the modules below.
 from crawler.pipelines.clean import CLEAN_MODES, CleanPipeline, SharedPool
 from crawler.pipelines.dedup import DedupPipeline
 from crawler.pipelines.jsonl import JsonlWriterPipeline
+from crawler.pipelines.postgres import PostgresPipeline
 
-__all__ = ["CLEAN_MODES", "CleanPipeline", "DedupPipeline", "JsonlWriterPipeline", "SharedPool"]
+__all__ = ["CLEAN_MODES", "CleanPipeline", "DedupPipeline", "JsonlWriterPipeline", "PostgresPipeline", "SharedPool"]

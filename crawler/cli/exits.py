@@ -1,0 +1,6 @@
+"""Exit statuses of ``presswash clean`` and of the CLI itself (a crawl's are in crawler.crawl)."""
+
+EXIT_OK = 0
+EXIT_INPUT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
