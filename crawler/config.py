@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cleaners.config import ConfigError, load_yaml, validate
 from cleaners.dedup import DedupSettings
 from crawler.sinks.archive import DEFAULT_GZIP_LEVEL
+from crawler.sinks.postgres import POSTGRES_DSN_ENV
 
 DEFAULT_STATE_FILE = "state.sqlite3"
 
@@ -163,3 +165,138 @@ def shared_state_location(redis_url: str, prefix: str) -> str:
     """The state location of a shared crawl: its Redis, keys under its prefix (crawler.state.redis_store)."""
     separator = "&" if "?" in redis_url else "?"
     return f"{redis_url}{separator}prefix={prefix}"
+
+
+#: Every Redis key of a deployment starts with it (``scale.redis_prefix``, ``?prefix=`` of a state location).
+DEFAULT_PREFIX = "presswash"
+
+
+def check_prefix(prefix: str) -> str:
+    """A prefix is part of every key and of scrapy-redis's %-formatted key templates: keep it plain."""
+    if not prefix or any(c in prefix for c in "%{}* \t\n") or prefix.endswith(":"):
+        raise ConfigError(f"redis prefix {prefix!r}: use letters, digits, '_', '-', '.' or ':' inside")
+    return prefix
+
+
+# --- scale: ---------------------------------------------------------------------------------------
+
+REDIS_URL_ENV = "PRESSWASH_REDIS_URL"
+
+
+REDIS_PREFIX_ENV = "PRESSWASH_REDIS_PREFIX"
+
+
+class ScaleSettings(BaseModel):
+    """The ``scale:`` section of config/presswash.yaml. Environment variables win over the file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    redis_url: str | None = Field(default=None, description="redis://host:port/db: shared crawl and state")
+    redis_prefix: str = Field(default=DEFAULT_PREFIX, description="prefix of every Redis key of this deployment")
+    postgres_dsn: str | None = Field(default=None, description="PostgreSQL DSN: also load articles there")
+    postgres_schema: str | None = Field(default=None, description="schema of the articles table")
+
+    @property
+    def state_location(self) -> str | None:
+        """The state store location for crawler.state.open_state_store (None: keep the local one)."""
+        if not self.redis_url:
+            return None
+        return shared_state_location(self.redis_url, self.redis_prefix)
+
+
+class _ScaleFile(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    scale: ScaleSettings = Field(default_factory=ScaleSettings)
+
+
+def load_scale_settings(
+    config_path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
+) -> ScaleSettings:
+    """``scale:`` of presswash.yaml (the project's own by default), then $PRESSWASH_REDIS_URL,
+    $PRESSWASH_REDIS_PREFIX and $PRESSWASH_POSTGRES_DSN over it. Errors name the file and key."""
+    from cleaners.options import find_config
+
+    env = os.environ if environ is None else environ
+    path = find_config("presswash.yaml", config_path)
+    data = load_yaml(path)
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path}: (top level): expected a mapping")
+    scale = validate(_ScaleFile, data, path).scale
+    changes = {
+        key: env[name]
+        for key, name in (
+            ("redis_url", REDIS_URL_ENV),
+            ("redis_prefix", REDIS_PREFIX_ENV),
+            ("postgres_dsn", POSTGRES_DSN_ENV),
+        )
+        if env.get(name)
+    }
+    scale = scale.model_copy(update=changes) if changes else scale
+    if scale.redis_url and not scale.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{path}: scale.redis_url: {scale.redis_url!r} is not a redis:// URL")
+    check_prefix(scale.redis_prefix)
+    return scale
+
+
+def crawl_overrides(scale: ScaleSettings) -> dict[str, Any]:
+    """The Scrapy settings `presswash crawl` adds for a scaled-out deployment (nothing when not)."""
+    out: dict[str, Any] = {}
+    if scale.redis_url:
+        out["PRESSWASH_REDIS_URL"] = scale.redis_url
+        out["PRESSWASH_REDIS_PREFIX"] = scale.redis_prefix
+    if scale.postgres_dsn:
+        out["PRESSWASH_POSTGRES_DSN"] = scale.postgres_dsn
+        if scale.postgres_schema:
+            out["PRESSWASH_POSTGRES_SCHEMA"] = scale.postgres_schema
+    return out
+
+
+# --- into Scrapy settings -----------------------------------------------------------------------------
+
+
+class SettingsReader(Protocol):
+    """What these functions read of Scrapy's settings (``get``), so this module needs no Scrapy."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+
+
+def state_enabled(settings: Any) -> bool:
+    """False for ``-s PRESSWASH_STATE=off`` (also ``false``, ``no``, ``0``): a one-off crawl that ignores
+    the incremental state."""
+    return str(settings.get("PRESSWASH_STATE", "on")).strip().lower() not in ("off", "false", "no", "0")
+
+
+def recurring_scrapy_settings(settings: SettingsReader, site: str) -> dict[str, Any]:
+    """The recurring-crawl settings of one site's crawler, from presswash.yaml (``PRESSWASH_CONFIG``).
+
+    Raises ConfigError (file and key named) for a broken presswash.yaml. Values already set on the
+    command line are left to win by the caller (it sets these at "spider" priority).
+    """
+    recurring = load_recurring_settings(settings.get("PRESSWASH_CONFIG"))
+    output = Path(settings.get("PRESSWASH_OUTPUT_DIR") or "output")
+    jobs_dir = recurring.state.jobs_dir
+    archive = recurring.archive
+    return {
+        # A shared crawl (PRESSWASH_REDIS_URL) keeps its state in the same Redis unless told otherwise.
+        "PRESSWASH_STATE_PATH": settings.get("PRESSWASH_STATE_PATH")
+        or state_location(
+            output,
+            recurring.state,
+            redis_url=settings.get("PRESSWASH_REDIS_URL"),
+            redis_prefix=settings.get("PRESSWASH_REDIS_PREFIX"),
+        ),
+        "PRESSWASH_DEDUP": recurring.dedup.model_dump(),
+        "PRESSWASH_STATE_SETTINGS": recurring.state.model_dump(),  # retention and WAL limit
+        "PRESSWASH_ARCHIVE_DIR": str(resolve_under(output, archive.dir)) if archive.enabled else None,
+        "PRESSWASH_ARCHIVE_RETENTION_DAYS": archive.retention_days,
+        "PRESSWASH_ARCHIVE_GZIP_LEVEL": archive.gzip_level,
+        "JOBDIR": str(resolve_under(output, jobs_dir) / site) if jobs_dir else None,
+    }
+
+
+def dedup_settings(settings: SettingsReader) -> DedupSettings:
+    """``PRESSWASH_DEDUP`` (a dict, as :func:`recurring_scrapy_settings` puts it) as DedupSettings."""
+    value = settings.get("PRESSWASH_DEDUP")
+    if isinstance(value, DedupSettings):
+        return value
+    return DedupSettings.model_validate(dict(value)) if value else DedupSettings()

@@ -32,9 +32,7 @@ from typing import Any
 from cleaners.config import ConfigError
 from cleaners.options import load_options
 from cleaners.redact import redact
-from crawler.config import load_recurring_settings, state_location
-from crawler.recurring import state_enabled
-from crawler.redis_mode import crawl_overrides, load_scale_settings
+from crawler.config import crawl_overrides, load_recurring_settings, load_scale_settings, state_enabled, state_location
 from crawler.runlog import (
     EXIT_LOCKED,
     HELD_LOCKS_ENV,

@@ -539,7 +539,7 @@ def run_scheduler(
     strings where ``{site}``, ``{run_id}``, ``{output}``, ``{config}``, ``{clean_config}`` and
     ``{python}`` are filled in. ``lock_dir`` replaces the site locks' directory (beside the state).
     """
-    from crawler.redis_mode import load_scale_settings
+    from crawler.config import load_scale_settings
 
     recurring = load_recurring_settings(clean_config)
     scale = load_scale_settings(clean_config)

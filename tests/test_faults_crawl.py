@@ -228,7 +228,7 @@ def test_queued_requests_round_trip_as_json_with_the_spiders_meta() -> None:
 
 
 def test_redis_mode_sets_the_json_serializer() -> None:
-    from crawler.redis_mode import redis_settings
+    from crawler.scaleout.frontier import redis_settings
 
     settings = redis_settings("redis://127.0.0.1:6379/0", "presswash", "demo")
     assert settings["SCHEDULER_SERIALIZER"] == "crawler.redis_serializer"
@@ -788,7 +788,7 @@ def test_a_threshold_change_rebands_in_batches(tmp_path: Path) -> None:
 
 
 def test_closing_the_shared_state_gives_up_its_claims(tmp_path: Path) -> None:
-    from crawler.recurring import SharedState
+    from crawler.state.shared import SharedState
 
     location = str(tmp_path / "state.sqlite3")
     shared = SharedState.acquire(location)

@@ -31,9 +31,10 @@ from crawler.meta import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META
 from crawler.middlewares.archive import ArchiveMiddleware
 from crawler.middlewares.conditional_get import ConditionalGetMiddleware
 from crawler.pipelines.dedup import DedupPipeline
-from crawler.recurring import JOBDIR_MARKER, JobDir, SharedState
 from crawler.sinks.archive import MARKER_SUFFIX, FetchedResponse, WarcArchive
+from crawler.state.jobdir import JOBDIR_MARKER, JobDir
 from crawler.state.records import FetchState
+from crawler.state.shared import SharedState
 
 
 def as_item(item: Article) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from services import delete_prefix, import_or_unavailable, postgres_schema, redi
 
 from cleaners.jsonl import read_jsonl
 from crawler.config import shared_state_location
-from crawler.redis_mode import RedisCrawlCoordinator
+from crawler.scaleout.coordinator import RedisCrawlCoordinator
 from crawler.sinks.postgres import fetch_records
 
 import_or_unavailable("scrapy_redis", "pip install -e '.[dev]'")

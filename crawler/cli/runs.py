@@ -84,7 +84,7 @@ def _with_stale_runs_marked(location: str, runs: list[RunRecord]) -> list[RunRec
 
 
 def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `presswash runs` (crawler/cli.py adds them to its sub-command)."""
+    """Options of `presswash runs` (crawler.cli adds them to its sub-command)."""
     parser.add_argument("--site", metavar="NAME", help="only this site's runs")
     parser.add_argument("--limit", metavar="N", type=int, default=20, help="how many runs, newest first (20)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
@@ -98,7 +98,7 @@ def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
 def runs_command(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
     """List past runs from the run log; returns the exit status (0, or 1 when there is no state yet)."""
     out = stream or sys.stdout
-    from crawler.redis_mode import load_scale_settings
+    from crawler.config import load_scale_settings
 
     scale = load_scale_settings(args.clean_config)  # a shared crawl's run log is in its Redis
     location = args.state or state_location(

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `presswash schedule` (crawler/cli.py adds them to its sub-command)."""
+    """Options of `presswash schedule` (crawler.cli adds them to its sub-command)."""
     parser.add_argument("--sites", metavar="FILE", dest="sites_file", help="sites file (default: config/sites.yaml)")
     parser.add_argument("--config", metavar="FILE", help="presswash.yaml (default: $PRESSWASH_CONFIG, config/)")
     parser.add_argument(
@@ -54,7 +54,7 @@ def schedule_command(args: argparse.Namespace) -> int:
         command = seed_command_template(args.config, args.clean_config)
         lock_dir = Path(args.output).resolve() / "locks" / "seed"  # never the crawl workers' site locks
     else:
-        from crawler.redis_mode import load_scale_settings
+        from crawler.config import load_scale_settings
 
         if load_scale_settings(args.clean_config).redis_url:
             logger.warning(

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from crawler.redis_mode import REDIS_URL_ENV, load_scale_settings, push_seeds
-from crawler.state.redis_store import check_prefix
+from crawler.config import REDIS_URL_ENV, check_prefix, load_scale_settings
+from crawler.scaleout.coordinator import push_seeds
 
 if TYPE_CHECKING:
     pass

@@ -47,7 +47,7 @@ class Command(ScrapyCrawlCommand):
 def check_news_arguments(spargs: dict[str, str], settings: object) -> None:
     """What NewsSpider checks when it starts: the sites file, the site named, presswash.yaml."""
     from cleaners.options import load_options
-    from crawler.recurring import recurring_scrapy_settings
+    from crawler.config import recurring_scrapy_settings
     from crawler.sites import load_sites
 
     get = settings.get  # type: ignore[attr-defined]

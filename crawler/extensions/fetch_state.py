@@ -16,10 +16,11 @@ from scrapy.exceptions import (
 
 from cleaners.article import RejectReason
 from cleaners.urls import normalize_url
+from crawler.config import dedup_settings
 from crawler.items import Rejection
 from crawler.meta import ARTICLE, HINTS_META, url_outcome
-from crawler.recurring import SharedState, dedup_settings
 from crawler.state.records import FetchOutcome, FetchState, utc_iso
+from crawler.state.shared import SharedState
 
 if TYPE_CHECKING:
     from typing import Self

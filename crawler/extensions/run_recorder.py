@@ -13,7 +13,7 @@ from scrapy.exceptions import (
     NotConfigured,
 )
 
-from crawler.recurring import state_enabled
+from crawler.config import state_enabled
 from crawler.state.records import utc_iso
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 
-from crawler.recurring import JobDir
 from crawler.runlog import hold_site_locks, lock_dir_for
+from crawler.state.jobdir import JobDir
 
 if TYPE_CHECKING:
     from typing import Self
@@ -26,7 +26,7 @@ class SiteGuard:
 
     Built with the other extensions, after the spider has put its settings in place and before Scrapy's
     scheduler opens the JOBDIR, which is the moment both must happen: the site lock first (so a second
-    crawl never touches the first one's JOBDIR), then :meth:`crawler.recurring.JobDir.open`. ``presswash
+    crawl never touches the first one's JOBDIR), then :meth:`crawler.state.jobdir.JobDir.open`. ``presswash
     crawl`` takes the locks of all its sites itself before starting (``PRESSWASH_SITE_LOCKED``); the lock
     here is for ``scrapy crawl news -a site=NAME``. After the engine stops, a finished run's JOBDIR is
     removed (the next run starts afresh) and an interrupted run's is kept (the next run resumes it).

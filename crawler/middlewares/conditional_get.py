@@ -12,9 +12,10 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from cleaners.dedup import DedupSettings
 from cleaners.urls import normalize_url
+from crawler.config import dedup_settings
 from crawler.meta import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META
-from crawler.recurring import SharedState, dedup_settings
 from crawler.state.records import conditional_headers
+from crawler.state.shared import SharedState
 
 if TYPE_CHECKING:
     from typing import Self

@@ -19,9 +19,9 @@ from scrapy.exceptions import NotConfigured
 from cleaners.article import Article
 from cleaners.dedup import DedupSettings, Duplicate
 from cleaners.jsonl import read_jsonl
-from crawler.config import StateSettings
+from crawler.config import StateSettings, dedup_settings, state_enabled
 from crawler.items import Rejection
-from crawler.recurring import SharedState, dedup_settings, state_enabled
+from crawler.state.shared import SharedState
 from crawler.state.sqlite import SqliteStateStore
 
 if TYPE_CHECKING:

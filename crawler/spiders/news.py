@@ -15,7 +15,7 @@ persistent dupefilter would drop them. The spider's own set of requested URLs li
 Shared crawls (docs/scaling.md): with ``PRESSWASH_REDIS_URL`` set, the site's request queue and
 fingerprints live in Redis (scrapy-redis, on per-site keys) and so does the state, so any number of
 processes crawl the site together. They start from the entry points ``presswash seed`` queued (each taken
-by one process, through crawler.redis_mode.RedisCrawlCoordinator) instead of the config, and stay open
+by one process, through crawler.scaleout.coordinator.RedisCrawlCoordinator) instead of the config, and stay open
 while the queue has work or another process may still add some.
 
 Scrapy 2.16+ calls ``async def start()`` only (``start_requests`` is never called).
@@ -42,6 +42,13 @@ from cleaners.article import Article
 from cleaners.config import ConfigError
 from cleaners.document import RawDocument
 from cleaners.urls import normalize_url
+from crawler.config import (
+    crawl_overrides,
+    dedup_settings,
+    load_scale_settings,
+    recurring_scrapy_settings,
+    state_enabled,
+)
 from crawler.discovery import (
     DiscoveryError,
     Entry,
@@ -58,18 +65,13 @@ from crawler.extensions.accounting import classify_failure
 from crawler.items import PageItem
 from crawler.meta import ARTICLE, HINTS_META, KIND_META, REFETCH_META, SOURCE_META, url_outcome
 from crawler.middlewares.robots import truncate_robots
-from crawler.recurring import SharedState, dedup_settings, recurring_scrapy_settings, state_enabled
-from crawler.redis_mode import (
-    SEED_SOURCE,
-    RedisCrawlCoordinator,
-    crawl_overrides,
-    load_scale_settings,
-    redis_settings,
-    seed_entries,
-)
 from crawler.runlog import check_run_id
+from crawler.scaleout.coordinator import RedisCrawlCoordinator
+from crawler.scaleout.frontier import redis_settings
+from crawler.scaleout.seeds import SEED_SOURCE, seed_entries
 from crawler.sites import SiteConfig, contact_warning, load_sites
 from crawler.state.records import FetchDecision, fetch_decision
+from crawler.state.shared import SharedState
 
 if TYPE_CHECKING:
     from typing import Self
@@ -204,7 +206,7 @@ class NewsSpider(scrapy.Spider):
                 yield request
 
     def _seed_requests(self, entry: dict[str, Any], source: str = SEED_SOURCE) -> Iterator[Request]:
-        """The requests for one entry point (crawler.redis_mode.seed_entries): the same whether it comes
+        """The requests for one entry point (crawler.scaleout.seeds.seed_entries): the same whether it comes
         from the config (a local crawl) or from the Redis seed queue (a shared one)."""
         url, kind = entry["url"], entry["meta"][KIND_META]
         callbacks = {"robots": self.parse_robots, "feed": self.parse_feed, "sitemap": self.parse_sitemap}

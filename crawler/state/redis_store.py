@@ -58,11 +58,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from cleaners.article import Article
 from cleaners.config import ConfigError
 from cleaners.dedup import ArticleRef, Bucket, DedupIndex, DedupSettings, DedupStore, Duplicate, DuplicateKind
+
+#: Environment variable naming this process in claims and heartbeats (default: host:pid).
+from crawler.config import DEFAULT_PREFIX, check_prefix
 from crawler.state.records import FetchState, RunRecord, parse_iso
 from crawler.state.sqlite import SqliteStateStore
 
-DEFAULT_PREFIX = "presswash"
-#: Environment variable naming this process in claims and heartbeats (default: host:pid).
 WORKER_ENV = "PRESSWASH_WORKER_ID"
 
 _FETCH_FIELDS = tuple(f.name for f in fields(FetchState))
@@ -124,13 +125,6 @@ def location_ttls(location: str) -> dict[str, float]:
             if out[key] < 1:
                 raise ConfigError(f"state.path: {key}={value!r}: at least 1 second")
     return out
-
-
-def check_prefix(prefix: str) -> str:
-    """A prefix is part of every key and of scrapy-redis's %-formatted key templates: keep it plain."""
-    if not prefix or any(c in prefix for c in "%{}* \t\n") or prefix.endswith(":"):
-        raise ConfigError(f"redis prefix {prefix!r}: use letters, digits, '_', '-', '.' or ':' inside")
-    return prefix
 
 
 def default_worker_id() -> str:
