@@ -55,7 +55,10 @@ def main() -> int:
     Article.model_validate = classmethod(counting_validate)  # type: ignore[method-assign,assignment]
     Article.model_validate_json = classmethod(counting_validate_json)  # type: ignore[method-assign,assignment]
 
-    from crawler.crawl import run_crawl
+    try:
+        from crawler.runner import run_crawl
+    except ImportError:  # before issue 11 the crawl was crawler.crawl
+        from crawler.crawl import run_crawl  # type: ignore[attr-defined,no-redef]
     from crawler.demo import DEMO_CONFIG, start_demo_server, stop_demo_server
 
     for variable in [k for k in os.environ if "proxy" in k.lower()]:

@@ -53,7 +53,8 @@ def demo_crawl(work: Path) -> list[str]:
     }
     try:
         code = (
-            "import sys; from crawler.crawl import run_crawl; "
+            "import sys\ntry:\n    from crawler.runner import run_crawl\n"
+            "except ImportError:  # before issue 11\n    from crawler.crawl import run_crawl\n"
             f"sys.exit(run_crawl({str(DEMO_CONFIG)!r}, ['demo'], {str(out)!r}, {overrides!r}))"
         )
         subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=False, capture_output=True)

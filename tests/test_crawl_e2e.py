@@ -303,7 +303,7 @@ def test_spider_applies_site_politeness_and_identity() -> None:
     the project and the operator's contact URL."""
     from scrapy.crawler import Crawler
 
-    from crawler.crawl import build_settings
+    from crawler.runner import build_settings
     from crawler.spiders.news import NewsSpider
 
     crawler = Crawler(NewsSpider, build_settings({"PRESSWASH_CONTACT_URL": "mailto:ops@example.org"}))

@@ -1,4 +1,4 @@
-"""``presswash crawl``: crawl the sites of sites.yaml in one process (crawler.crawl.run_crawl)."""
+"""``presswash crawl``: crawl the sites of sites.yaml in one process (crawler.runner.run_crawl)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from cleaners.config import ConfigError
-from crawler.crawl import EXIT_CONFIG, run_crawl
+from crawler.runner import EXIT_CONFIG, run_crawl
 from crawler.sites import split_config_args
 
 

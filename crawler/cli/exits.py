@@ -1,4 +1,4 @@
-"""Exit statuses of ``presswash clean`` and of the CLI itself (a crawl's are in crawler.crawl)."""
+"""Exit statuses of ``presswash clean`` and of the CLI itself (a crawl's are in crawler.runner)."""
 
 EXIT_OK = 0
 EXIT_INPUT_FAILED = 1

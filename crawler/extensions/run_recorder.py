@@ -75,8 +75,8 @@ class RunRecorder:
         self._put(self.record)
 
     def spider_closed(self, reason: str) -> None:
-        from crawler.crawl import EXIT_FAILED, EXIT_OK, site_summary
         from crawler.runlog import read_run_counts, stats_path_for
+        from crawler.runner import EXIT_FAILED, EXIT_OK, site_summary
 
         stats = {"finish_reason": reason, **(self.stats.get_stats() if self.stats is not None else {})}
         site = self.record.site
