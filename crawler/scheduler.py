@@ -44,13 +44,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from cleaners.config import ConfigError
 from crawler.config import STATE_ENV, SchedulerSettings, load_recurring_settings, state_location
+from crawler.cron import cron_trigger
 from crawler.runlog import (
     EXIT_LOCKED,
     HELD_LOCKS_ENV,
@@ -74,72 +75,6 @@ EXIT_OK, EXIT_CONFIG = 0, 2
 
 #: After the stop timeout and a forced-stop signal, how long a crawl gets before SIGKILL.
 KILL_GRACE_SECONDS = 30.0
-
-
-_CRON_MACROS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-
-
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def _cron_days(field_text: str) -> list[int]:
-    """crontab(5) day-of-week field -> sorted day numbers, 0 = Sunday (7 is Sunday too)."""
-
-    def number(token: str) -> int:
-        token = token.strip().lower()
-        if token[:3] in _DAY_NAMES and not token.isdigit():
-            return _DAY_NAMES.index(token[:3])
-        value = int(token)
-        if not 0 <= value <= 7:
-            raise ValueError(f"day of week {value} out of range 0-7")
-        return value
-
-    days: set[int] = set()
-    for item in field_text.split(","):
-        base, _, step_text = item.partition("/")
-        step = int(step_text) if step_text else 1
-        if base == "*":
-            start, end = 0, 6
-        elif "-" in base:
-            low, _, high = base.partition("-")
-            start, end = number(low), number(high)
-        else:
-            start = number(base)
-            end = 6 if step_text else start  # "1/2" means 1-6/2 in Vixie cron
-        days.update(value % 7 for value in range(start, end + 1, step))
-    return sorted(days)
-
-
-def cron_trigger(expression: str, timezone: tzinfo | str | None = None) -> Any:
-    """An APScheduler trigger that fires exactly when crontab(5) would for this expression."""
-    from apscheduler.triggers.combining import OrTrigger
-    from apscheduler.triggers.cron import CronTrigger
-
-    text = " ".join(expression.split())
-    text = _CRON_MACROS.get(text.lower(), text)
-    if text.startswith("@"):
-        raise ValueError(f"cron macro {text} is not supported by the scheduler")
-    parts = text.split(" ")
-    if len(parts) != 5:
-        raise ValueError(f"cron expression needs 5 fields, got {len(parts)}: {expression!r}")
-    minute, hour, dom, month, dow = (part.lower() for part in parts)
-    common = {"minute": minute, "hour": hour, "month": month, "timezone": timezone}
-    if dow.startswith("*"):
-        dow_names = "*" if dow == "*" else ",".join(_DAY_NAMES[d] for d in _cron_days(dow))
-    else:
-        dow_names = ",".join(_DAY_NAMES[d] for d in _cron_days(dow))
-    if not dom.startswith("*") and not dow.startswith("*"):
-        # crontab: "1 * 1" with a weekday means the 1st OR that weekday.
-        return OrTrigger([CronTrigger(day=dom, **common), CronTrigger(day_of_week=dow_names, **common)])
-    return CronTrigger(day=dom, day_of_week=dow_names, **common)
 
 
 @dataclass(frozen=True, slots=True)
@@ -600,7 +535,6 @@ def run_scheduler(
 __all__ = [
     "ScheduledSite",
     "Scheduler",
-    "cron_trigger",
     "run_scheduler",
     "scheduled_sites",
 ]

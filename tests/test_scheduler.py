@@ -23,8 +23,9 @@ import pytest
 from crawler.cli.runs import add_runs_arguments, format_runs, runs_command
 from crawler.cli.schedule import add_schedule_arguments
 from crawler.config import SchedulerSettings
+from crawler.cron import cron_trigger
 from crawler.runlog import HELD_LOCKS_ENV, SiteBusy, SiteLock, hold_site_locks, read_run_counts
-from crawler.scheduler import ScheduledSite, Scheduler, cron_trigger
+from crawler.scheduler import ScheduledSite, Scheduler
 from crawler.state.records import RunRecord, utc_iso
 from crawler.state.sqlite import SqliteStateStore
 
