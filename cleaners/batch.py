@@ -187,6 +187,7 @@ def clean_inputs(
     output: str | Path | IO[str] | None = None,
     workers: int = 2,
     config_path: str | None = None,
+    options: CleaningOptions | None = None,
     progress: bool = False,
     on_result: Callable[[CleanResult], None] | None = None,
     dedup: DedupSettings | None = None,
@@ -206,7 +207,7 @@ def clean_inputs(
     ``fetch``: how URLs among ``specs`` are fetched (cleaners.fetch.Fetcher by default).
     ``total``: how many documents to expect, for the progress bar's percentage and ETA (None: unknown).
     """
-    options = load_options(config_path)
+    options = options or load_options(config_path)  # given: the caller has read presswash.yaml already
     stats = RunStats()
     sink = Output(output, append=append, resume=resume)
     index = DedupIndex(MemoryDedupStore(), dedup) if dedup is not None else None

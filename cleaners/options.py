@@ -13,14 +13,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from trafilatura.settings import Extractor
 
 from cleaners.boilerplate import BoilerplateRules
 from cleaners.config import load_yaml, validate
-from cleaners.dedup import DedupSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The default rules and settings shipped in the wheel (pyproject.toml maps config/ to presswash/defaults/).
@@ -106,19 +105,12 @@ class CleaningSettings(BaseModel):
         return codes
 
 
-class PresswashConfig(BaseModel):
-    """The whole of config/presswash.yaml. The recurring-crawl sections (state, archive, scheduler) are
-    validated by crawler.state.load_recurring_settings and ``scale`` by crawler.redis_mode, which know
-    them; here they are only allowed."""
+class CleaningFile(BaseModel):
+    """presswash.yaml as the cleaning core reads it: its ``cleaning:`` section. The other sections belong
+    to the crawler, which validates the whole file (crawler.config); the core does not know them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
-    dedup: DedupSettings = Field(default_factory=DedupSettings)
-    state: dict[str, Any] = Field(default_factory=dict)
-    archive: dict[str, Any] = Field(default_factory=dict)
-    scheduler: dict[str, Any] = Field(default_factory=dict)
-    # Validated by crawler.redis_mode.load_scale_settings (the cleaning core knows nothing of Redis).
-    scale: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -202,7 +194,12 @@ def _load_rules(path: Path, version: tuple[int, int] | None) -> BoilerplateRules
 def load_options(config_path: str | Path | None = None) -> CleaningOptions:
     """Build the options from a presswash.yaml (``config_path``, else by :func:`find_config`'s search order)."""
     path = find_config("presswash.yaml", config_path)
-    settings = validate(PresswashConfig, load_yaml(path), path).cleaning
+    return options_from_settings(validate(CleaningFile, load_yaml(path), path).cleaning, path)
+
+
+def options_from_settings(settings: CleaningSettings, path: Path) -> CleaningOptions:
+    """The options of a validated ``cleaning:`` section of the presswash.yaml at ``path`` (a relative
+    ``boilerplate:`` is taken beside it). The crawler's configuration builds its options here too."""
     rules_path = (path.parent / settings.boilerplate).resolve()
     return CleaningOptions(
         rules=_load_rules(rules_path, _file_version(rules_path)),

@@ -9,17 +9,26 @@ No Scrapy here: the CLI, the scheduler and `presswash seed` read the same object
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cleaners.config import ConfigError, load_yaml, validate
 from cleaners.dedup import DedupSettings
+from cleaners.options import CleaningOptions, CleaningSettings, find_config, options_from_settings
 from crawler.sinks.archive import DEFAULT_GZIP_LEVEL
 from crawler.sinks.postgres import POSTGRES_DSN_ENV
+from crawler.sites import Sites, load_sites, resolve_config_path
+
+T = TypeVar("T")
 
 DEFAULT_STATE_FILE = "state.sqlite3"
 
@@ -112,17 +121,10 @@ class RecurringSettings(BaseModel):
 
 
 def load_recurring_settings(config_path: str | os.PathLike[str] | None = None) -> RecurringSettings:
-    """Read the recurring-crawl sections of presswash.yaml (the project's own by default).
-
-    Errors name the file and key (``config/presswash.yaml: dedup.near_duplicate_threshold: ...``).
-    """
-    from cleaners.options import find_config
-
-    path = find_config("presswash.yaml", config_path)
-    data = load_yaml(path)
-    if data is not None and not isinstance(data, dict):
-        raise ConfigError(f"{path}: (top level): expected a mapping")
-    return validate(RecurringSettings, data, path)
+    """The recurring-crawl sections of presswash.yaml (the project's own by default): a view of
+    :func:`load_config`, which reads the file once. Errors name the file and key
+    (``config/presswash.yaml: dedup.near_duplicate_threshold: ...``)."""
+    return load_config(config_path).file
 
 
 def resolve_under(output_dir: str | os.PathLike[str], location: str) -> Path:
@@ -204,24 +206,15 @@ class ScaleSettings(BaseModel):
         return shared_state_location(self.redis_url, self.redis_prefix)
 
 
-class _ScaleFile(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    scale: ScaleSettings = Field(default_factory=ScaleSettings)
-
-
 def load_scale_settings(
     config_path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
 ) -> ScaleSettings:
-    """``scale:`` of presswash.yaml (the project's own by default), then $PRESSWASH_REDIS_URL,
-    $PRESSWASH_REDIS_PREFIX and $PRESSWASH_POSTGRES_DSN over it. Errors name the file and key."""
-    from cleaners.options import find_config
-
+    """``scale:`` of presswash.yaml (the project's own by default; read once, by :func:`load_config`), then
+    $PRESSWASH_REDIS_URL, $PRESSWASH_REDIS_PREFIX and $PRESSWASH_POSTGRES_DSN over it. Errors name the
+    file and key."""
     env = os.environ if environ is None else environ
-    path = find_config("presswash.yaml", config_path)
-    data = load_yaml(path)
-    if data is not None and not isinstance(data, dict):
-        raise ConfigError(f"{path}: (top level): expected a mapping")
-    scale = validate(_ScaleFile, data, path).scale
+    config = load_config(config_path)
+    scale = config.file.scale
     changes = {
         key: env[name]
         for key, name in (
@@ -232,8 +225,8 @@ def load_scale_settings(
         if env.get(name)
     }
     scale = scale.model_copy(update=changes) if changes else scale
-    if scale.redis_url and not scale.redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"{path}: scale.redis_url: {scale.redis_url!r} is not a redis:// URL")
+    if scale.redis_url and not is_redis_location(scale.redis_url):
+        raise ConfigError(f"{config.path}: scale.redis_url: {scale.redis_url!r} is not a redis:// URL")
     check_prefix(scale.redis_prefix)
     return scale
 
@@ -249,6 +242,103 @@ def crawl_overrides(scale: ScaleSettings) -> dict[str, Any]:
         if scale.postgres_schema:
             out["PRESSWASH_POSTGRES_SCHEMA"] = scale.postgres_schema
     return out
+
+
+# --- the whole file, read once ------------------------------------------------------------------------
+
+
+class PresswashFile(RecurringSettings):
+    """The whole of presswash.yaml: every section validated, unknown keys refused (``cleaning:`` by the
+    core's own model, cleaners.options.CleaningSettings)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
+    scale: ScaleSettings = Field(default_factory=ScaleSettings)
+
+
+@dataclass(frozen=True)
+class Config:
+    """presswash.yaml, read and validated once: every section (``file``), and the CleaningOptions built
+    from ``cleaning:`` when first asked for (it compiles the boilerplate rules, which `presswash runs` or
+    the scheduler never need). Environment overrides are applied where they are read
+    (:func:`load_scale_settings`, :func:`state_location`), never stored here."""
+
+    path: Path
+    file: PresswashFile
+
+    @functools.cached_property
+    def options(self) -> CleaningOptions:
+        return options_from_settings(self.file.cleaning, self.path)
+
+
+class _ReadOnce:
+    """Parsed files by (path, content digest, extra key): a file is parsed and validated once per process
+    and content, however many components ask; the bytes are read at each call to see they did not change."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._items: dict[tuple[Any, ...], Any] = {}
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, path: Path, build: Callable[[], T], extra: tuple[Any, ...] = ()) -> T:
+        try:
+            digest = hashlib.sha256(path.read_bytes()).digest()
+        except OSError:
+            return build()  # the builder reports the unreadable file, with its name
+        key = (str(path.resolve()), digest, *extra)
+        with self._lock:
+            if key in self._items:
+                return self._items[key]  # type: ignore[no-any-return]
+        value = build()
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = value
+        return value
+
+
+_CONFIGS = _ReadOnce()
+_SITES = _ReadOnce()
+
+
+def load_config(config_path: str | os.PathLike[str] | None = None) -> Config:
+    """The one loader of presswash.yaml (``config_path``, else cleaners.options.find_config's search order).
+
+    Read and validated once per process and content: every later call with the same file (the CLI,
+    the crawl's runner, each site's spider and pipelines) gets the same object. Errors name the file and
+    key path; YAML errors give line:column.
+    """
+    path = find_config("presswash.yaml", config_path)
+
+    def build() -> Config:
+        data = load_yaml(path)
+        if data is not None and not isinstance(data, dict):
+            raise ConfigError(f"{path}: (top level): expected a mapping")
+        file = validate(PresswashFile, data, path)
+        return Config(path=path, file=file)
+
+    return _CONFIGS.get(path, build)
+
+
+def load_sites_config(config_path: str | os.PathLike[str] | None = None) -> Sites:
+    """sites.yaml (crawler.sites.load_sites), read once per process, content and environment (its
+    ``${VAR}`` references are expanded from it): the runner and every site's spider share one Sites."""
+    path = resolve_config_path(config_path)
+    return _SITES.get(path, lambda: load_sites(path), (tuple(sorted(os.environ.items())),))
+
+
+class CrawlerLike(Protocol):
+    """What :func:`config_for` reads of a Scrapy crawler."""
+
+    @property
+    def settings(self) -> Any: ...
+
+
+def config_for(crawler: CrawlerLike) -> Config:
+    """The configuration of a Scrapy component: the one from_crawler helper (``PRESSWASH_CONFIG`` names
+    the file; None: the search order)."""
+    return load_config(crawler.settings.get("PRESSWASH_CONFIG"))
 
 
 # --- into Scrapy settings -----------------------------------------------------------------------------
@@ -272,7 +362,7 @@ def recurring_scrapy_settings(settings: SettingsReader, site: str) -> dict[str, 
     Raises ConfigError (file and key named) for a broken presswash.yaml. Values already set on the
     command line are left to win by the caller (it sets these at "spider" priority).
     """
-    recurring = load_recurring_settings(settings.get("PRESSWASH_CONFIG"))
+    recurring = load_config(settings.get("PRESSWASH_CONFIG")).file
     output = Path(settings.get("PRESSWASH_OUTPUT_DIR") or "output")
     jobs_dir = recurring.state.jobs_dir
     archive = recurring.archive

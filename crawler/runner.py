@@ -29,9 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from cleaners.config import ConfigError
-from cleaners.options import load_options
 from cleaners.redact import redact
-from crawler.config import crawl_overrides, load_recurring_settings, load_scale_settings, state_enabled, state_location
+from crawler.config import (
+    crawl_overrides,
+    load_config,
+    load_scale_settings,
+    load_sites_config,
+    state_enabled,
+    state_location,
+)
 from crawler.runlog import (
     EXIT_LOCKED,
     HELD_LOCKS_ENV,
@@ -44,7 +50,7 @@ from crawler.runlog import (
     stats_path_for,
     this_host,
 )
-from crawler.sites import contact_warning, load_sites
+from crawler.sites import contact_warning
 from crawler.state import open_state_store
 from crawler.state.records import RunRecord, utc_iso
 
@@ -98,10 +104,13 @@ def run_crawl(
         overrides["PRESSWASH_OUTPUT_DIR"] = output_dir
     out = Path(overrides.get("PRESSWASH_OUTPUT_DIR") or build_settings().get("PRESSWASH_OUTPUT_DIR"))
     try:
-        loaded = load_sites(config_path or overrides.get("PRESSWASH_SITES_CONFIG"))
+        loaded = load_sites_config(config_path or overrides.get("PRESSWASH_SITES_CONFIG"))
         selected = loaded.select(sites)
-        load_options(overrides.get("PRESSWASH_CONFIG"))  # a broken presswash.yaml stops us here too
-        recurring = load_recurring_settings(overrides.get("PRESSWASH_CONFIG"))
+        # presswash.yaml, read and validated once for the process (a broken one stops us here); the
+        # spiders and pipelines below get the same object (crawler.config.config_for).
+        config = load_config(overrides.get("PRESSWASH_CONFIG"))
+        config.options  # noqa: B018  (built now: a broken rules file stops us here too)
+        recurring = config.file
         # Scale-out (docs/scaling.md): scale: of presswash.yaml and $PRESSWASH_REDIS_URL/_POSTGRES_DSN, under
         # whatever --set gave. With a Redis URL the state is shared too, unless a location was given.
         scale = load_scale_settings(overrides.get("PRESSWASH_CONFIG"))

@@ -54,7 +54,7 @@ def add_clean_arguments(clean: argparse.ArgumentParser) -> None:
 def clean_command(args: argparse.Namespace) -> int:
     from cleaners.batch import OutputError, clean_inputs
     from cleaners.fetch import Fetcher, is_url, read_url_list
-    from cleaners.options import load_options
+    from crawler.config import load_config
 
     specs = list(args.paths)
     if args.urls:
@@ -75,14 +75,11 @@ def clean_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     stats_path = args.stats or (f"{output}.stats.json" if to_file else None)
     progress = not args.quiet and sys.stderr.isatty()
-    dedup = None
-    if args.dedup:
-        from crawler.config import load_recurring_settings
-
-        dedup = load_recurring_settings(args.config).dedup
+    config = load_config(args.config)  # every section checked, once: the cleaning options, dedup
+    dedup = config.file.dedup if args.dedup else None
     fetcher = None
     if any(is_url(spec) for spec in specs):
-        fetcher = Fetcher(max_bytes=load_options(args.config).max_bytes, timeout=args.timeout, delay=args.delay)
+        fetcher = Fetcher(max_bytes=config.options.max_bytes, timeout=args.timeout, delay=args.delay)
     previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM ends the run like Ctrl-C: stats written
     try:
         stats = clean_inputs(
@@ -91,6 +88,7 @@ def clean_command(args: argparse.Namespace) -> int:
             output=output if to_file else None,
             workers=args.workers,
             config_path=args.config,
+            options=config.options,
             progress=progress,
             dedup=dedup,
             articles_only=args.articles_only,

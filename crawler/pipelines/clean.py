@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from cleaners.article import Article, CleanResult, Rejected, RejectReason
 from cleaners.budget import clean_within_budget
 from cleaners.document import RawDocument
-from cleaners.options import CleaningOptions, load_options
+from cleaners.options import CleaningOptions
 from cleaners.worker import clean_in_worker
 from crawler.cleaning_worker import init_crawl_worker
+from crawler.config import load_config
 from crawler.items import PageItem, Rejection
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ class CleanPipeline:
     def open_spider(self) -> None:
         # Loaded here too, not only in the workers: a broken presswash.yaml stops the crawl at once,
         # with its file and key, instead of breaking every worker later.
-        self._options = load_options(self.config_path)
+        self._options = load_config(self.config_path).options
         if self.mode == "pool":
             self._pool = SharedPool.acquire(self.config_path, self.workers)
 

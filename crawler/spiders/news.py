@@ -43,9 +43,11 @@ from cleaners.config import ConfigError
 from cleaners.document import RawDocument
 from cleaners.urls import normalize_url
 from crawler.config import (
+    config_for,
     crawl_overrides,
     dedup_settings,
     load_scale_settings,
+    load_sites_config,
     recurring_scrapy_settings,
     state_enabled,
 )
@@ -69,7 +71,7 @@ from crawler.runlog import check_run_id
 from crawler.scaleout.coordinator import RedisCrawlCoordinator
 from crawler.scaleout.frontier import redis_settings
 from crawler.scaleout.seeds import SEED_SOURCE, seed_entries
-from crawler.sites import SiteConfig, contact_warning, load_sites
+from crawler.sites import SiteConfig, contact_warning
 from crawler.state.records import FetchDecision, fetch_decision
 from crawler.state.shared import SharedState
 
@@ -132,7 +134,7 @@ class NewsSpider(scrapy.Spider):
         the crawl must not start, and it must not "succeed" with nothing either.
         """
         settings = crawler.settings
-        sites = load_sites(self.config_path or settings.get("PRESSWASH_SITES_CONFIG"))
+        sites = load_sites_config(self.config_path or settings.get("PRESSWASH_SITES_CONFIG"))
         if not self.site_name:
             raise ConfigError(f"{sites.path}: name a site with -a site=NAME (sites: {', '.join(sites.names)})")
         self.site = site = sites.get(self.site_name)
@@ -329,10 +331,9 @@ class NewsSpider(scrapy.Spider):
         the site's cleaning options; a rejection is logged with its reason). The crawl's own requests all
         name their callbacks; to clean pages without a crawl, ``presswash clean URL`` does the same."""
         from cleaners.core import clean
-        from cleaners.options import load_options
 
         raw = self._raw_document(response)
-        options = load_options(self.crawler.settings.get("PRESSWASH_CONFIG"))
+        options = config_for(self.crawler).options
         result = clean(raw, options.replace(**dict(self.site.cleaning_overrides)))
         if isinstance(result, Article):
             yield result.model_dump(mode="json")
