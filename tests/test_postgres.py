@@ -221,7 +221,7 @@ class Stats:
         self.values[key] = self.values.get(key, 0) + count
 
 
-def run_items(pipeline: PostgresPipeline, items: list[dict[str, Any]]) -> list[Any]:
+def run_items(pipeline: PostgresPipeline, items: list[Article]) -> list[Any]:
     async def go() -> list[Any]:
         return [await pipeline.process_item(item) for item in items]
 
@@ -235,12 +235,13 @@ def run_items(pipeline: PostgresPipeline, items: list[dict[str, Any]]) -> list[A
 def test_pipeline_loads_in_batches(pg: tuple[str, str]) -> None:
     dsn, schema = pg
     stats = Stats()
-    items = [make_article(n).model_dump(mode="json") for n in range(5)]
+    items = [make_article(n) for n in range(5)]  # the crawl's items: Articles, as CleanPipeline returns them
     pipeline = PostgresPipeline(dsn=dsn, schema=schema, batch_size=2, stats=stats)
     assert run_items(pipeline, items) == items  # items go on unchanged
     assert stats.values == {"presswash/postgres/inserted": 5}
     with psycopg.connect(dsn) as conn:
-        assert fetch_records(conn, schema) == sorted(items, key=lambda r: r["id"])
+        records = [item.model_dump(mode="json") for item in items]
+        assert fetch_records(conn, schema) == sorted(records, key=lambda r: r["id"])
 
 
 def free_port() -> int:
@@ -251,7 +252,7 @@ def free_port() -> int:
 
 def test_pipeline_with_the_server_down_counts_and_passes_every_item(caplog: pytest.LogCaptureFixture) -> None:
     stats = Stats()
-    items = [make_article(n).model_dump(mode="json") for n in range(7)]
+    items = [make_article(n) for n in range(7)]
     dsn = f"postgresql://presswash:secret@127.0.0.1:{free_port()}/nowhere"
     pipeline = PostgresPipeline(dsn=dsn, batch_size=3, retry_seconds=60, connect_timeout=1, stats=stats)
     with caplog.at_level(logging.WARNING, logger="crawler.pipelines.postgres"):

@@ -37,8 +37,9 @@ from crawler.state.records import FetchState
 from crawler.state.shared import SharedState
 
 
-def as_item(item: Article) -> dict[str, Any]:
-    return item.model_dump(mode="json")
+def as_item(item: Article) -> Article:
+    """What the dedup stage receives in a crawl: the Article itself, as CleanPipeline returns it."""
+    return item
 
 
 @pytest.fixture
@@ -61,12 +62,12 @@ def test_dedup_pipeline_versions_updates_and_drops_duplicates_with_the_original_
     ):
         with pytest.raises(Rejection) as caught:
             pipeline.process_item(as_item(duplicate))
-        assert caught.value.duplicate_of == first["id"] and caught.value.rejected.reason.value == "duplicate"
-        assert caught.value.rejected.detail.startswith(f"{kind} duplicate of {first['id']}")
+        assert caught.value.duplicate_of == first.id and caught.value.rejected.reason.value == "duplicate"
+        assert caught.value.rejected.detail.startswith(f"{kind} duplicate of {first.id}")
 
     update = as_item(article(f"{BASE}/a.html", [*ORIGINAL, "Update: the vote was postponed to Friday."]))
     admitted = pipeline.process_item(update)
-    assert admitted["id"] == first["id"] and admitted["version"] == 2
+    assert admitted.id == first.id and admitted.version == 2
     assert pipeline.process_item({"not": "an article"}) == {"not": "an article"}
 
 
@@ -74,7 +75,7 @@ def test_an_article_dropped_after_admission_is_released(pipeline: DedupPipeline)
     item = as_item(article(f"{BASE}/a.html", ORIGINAL))
     pipeline.process_item(item)
     pipeline.item_error(item, None, None)  # type: ignore[arg-type]  # e.g. the writer failed: not written
-    assert pipeline.process_item(as_item(article(f"{BASE}/copy.html", ORIGINAL)))["version"] == 1
+    assert pipeline.process_item(as_item(article(f"{BASE}/copy.html", ORIGINAL))).version == 1
 
 
 def test_a_duplicate_dropped_here_does_not_release_its_original_in_flight(pipeline: DedupPipeline) -> None:
@@ -91,7 +92,7 @@ def test_a_duplicate_dropped_here_does_not_release_its_original_in_flight(pipeli
 def test_open_replays_written_but_unrecorded_articles(tmp_path: Path) -> None:
     written = article(f"{BASE}/a.html", ORIGINAL)
     with JsonlWriter(tmp_path / "demo" / "2026-06-08.jsonl") as writer:  # written; the kill came before recording
-        writer.write(as_item(written))
+        writer.write_line(written.to_json_line())
     pipe = DedupPipeline(state_path=str(tmp_path / "state.sqlite3"), output_dir=tmp_path, site="demo", run_date="d")
     pipe.open_spider()
     try:

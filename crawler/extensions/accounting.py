@@ -30,6 +30,7 @@ from scrapy.exceptions import (
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_error
 
+from cleaners.article import Article
 from cleaners.jsonl import JsonlWriter
 from cleaners.stats import RunStats
 from crawler.items import Rejection
@@ -178,7 +179,7 @@ class RunAccounting:
     def item_scraped(self, item: Any, response: Response) -> None:
         self.run.count_written()
         self._inc("presswash/written")
-        article_id = item.get("id") if isinstance(item, dict) else None
+        article_id = item.id if isinstance(item, Article) else None
         self._record(response.request, ARTICLE, "written", None, None, response.status, id=article_id)
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:

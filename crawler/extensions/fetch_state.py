@@ -14,7 +14,7 @@ from scrapy.exceptions import (
     NotConfigured,
 )
 
-from cleaners.article import RejectReason
+from cleaners.article import Article, RejectReason
 from cleaners.urls import normalize_url
 from crawler.config import dedup_settings
 from crawler.items import Rejection
@@ -78,16 +78,16 @@ class FetchStateRecorder:
     # -- signal handlers --
 
     def item_scraped(self, item: Any, response: Response) -> None:
-        if not isinstance(item, dict) or "id" not in item:
+        if not isinstance(item, Article):
             return
         self._put(
             response.request,
             "written",
-            fetched_at=item.get("fetched_at"),
+            fetched_at=item.fetched_at,
             response=response,
-            article_id=item.get("id"),
-            content_hash=item.get("content_hash"),
-            version=item.get("version"),
+            article_id=item.id,
+            content_hash=item.content_hash,
+            version=item.version,
         )
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
@@ -101,7 +101,7 @@ class FetchStateRecorder:
         else:
             outcome = "rejected"
         raw = getattr(item, "raw", None)
-        fetched_at = raw.fetched_at if raw is not None else item.get("fetched_at") if isinstance(item, dict) else None
+        fetched_at = raw.fetched_at if raw is not None else item.fetched_at if isinstance(item, Article) else None
         self._put(response.request, outcome, fetched_at=fetched_at, response=response)
 
     def on_url_outcome(

@@ -105,7 +105,7 @@ class SharedPool:
 
 
 class CleanPipeline:
-    """PageItem -> the Article as a dict, or DropItem (Rejection) with the cleaner's reason."""
+    """PageItem -> the Article, or DropItem (Rejection) with the cleaner's reason."""
 
     def __init__(
         self,
@@ -157,7 +157,7 @@ class CleanPipeline:
         else:
             result = clean_within_budget(item.raw, self._inline(item.overrides))[0]
         if isinstance(result, Article):
-            return result.model_dump(mode="json")
+            return result  # the item from here on: the Article itself, to every sink and FEEDS exporter
         self._count(result)
         raise Rejection(result)
 

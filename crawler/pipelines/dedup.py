@@ -6,13 +6,11 @@ next version.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
@@ -40,7 +38,7 @@ def _import_minhash() -> None:
 
 
 class DedupPipeline:
-    """The cleaned article (a dict) -> the same dict with its ``version`` set, or DropItem (Rejection,
+    """The cleaned Article -> the same article with its ``version`` set, or DropItem (Rejection,
     reason ``duplicate``, with the original's id) for a URL, content or near duplicate.
 
     The index is shared by every site of the process and lives in the state store, so duplicates are
@@ -139,19 +137,13 @@ class DedupPipeline:
             self._shared = None
 
     def process_item(self, item: Any) -> Any:
-        if self._shared is None or not isinstance(item, dict):
-            return item
-        try:
-            article = Article.model_validate(item)
-        except ValidationError:
+        if self._shared is None or not isinstance(item, Article):
             return item  # not one of our articles (another pipeline's item): not ours to judge
-        result = self._shared.index.admit(article)
+        result = self._shared.index.admit(item)
         if isinstance(result, Duplicate):
-            self._count(result, article)
-            raise Rejection(result.to_rejected(article.url or article.id), duplicate_of=result.original_id)
-        if item.get("version") == result.version:
-            return item
-        return {**item, "version": result.version}
+            self._count(result, item)
+            raise Rejection(result.to_rejected(item.url or item.id), duplicate_of=result.original_id)
+        return result
 
     def _count(self, duplicate: Duplicate, article: Article) -> None:
         kind = duplicate.kind.value
@@ -165,9 +157,8 @@ class DedupPipeline:
     # -- signals: record once written, release when a later stage dropped it --
 
     def item_scraped(self, item: Any, response: Response) -> None:
-        if self._shared is not None and isinstance(item, dict) and "id" in item:
-            with contextlib.suppress(ValidationError):  # not one of our articles: process_item let it pass
-                self._shared.index.record(item)
+        if self._shared is not None and isinstance(item, Article):
+            self._shared.index.record(item)
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
         # A Rejection comes from the cleaner (never admitted) or from here (a duplicate, never admitted):
@@ -179,5 +170,5 @@ class DedupPipeline:
         self._release(item)
 
     def _release(self, item: Any) -> None:
-        if self._shared is not None and isinstance(item, dict) and "id" in item:
+        if self._shared is not None and isinstance(item, Article):
             self._shared.index.release(item)

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cleaners.article import Article
 from cleaners.jsonl import JsonlWriter
 
 if TYPE_CHECKING:
@@ -48,6 +49,6 @@ class JsonlWriterPipeline:
             self._writer = None
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, dict) and self._writer is not None:
-            self._writer.write(item)
+        if isinstance(item, Article) and self._writer is not None:
+            self._writer.write_line(item.to_json_line())  # the one serializer of a record
         return item

@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from cleaners.article import Article
 from crawler.sinks.postgres import (
     POSTGRES_DSN_ENV,
     POSTGRES_DSN_SETTING,
@@ -103,7 +104,7 @@ class PostgresPipeline:
         self._connection()  # create/migrate the table now; if the server is down, say so once and go on
 
     async def process_item(self, item: Any) -> Any:
-        if not isinstance(item, dict) or "content_hash" not in item:
+        if not isinstance(item, Article):
             return item
         if not self._buffer:
             self._buffer_since = time.monotonic()

@@ -325,7 +325,7 @@ class NewsSpider(scrapy.Spider):
             hints=hints or {},
         )
 
-    def parse(self, response: Response) -> Iterator[dict[str, Any]]:
+    def parse(self, response: Response) -> Iterator[Article]:
         """Scrapy's default callback, used only for a URL handed in from outside the crawl:
         ``scrapy parse --spider news -a site=NAME URL`` shows the record this page gives (cleaned here, with
         the site's cleaning options; a rejection is logged with its reason). The crawl's own requests all
@@ -336,7 +336,7 @@ class NewsSpider(scrapy.Spider):
         options = config_for(self.crawler).options
         result = clean(raw, options.replace(**dict(self.site.cleaning_overrides)))
         if isinstance(result, Article):
-            yield result.model_dump(mode="json")
+            yield result
         else:
             logger.warning("%s: rejected as %s: %s", response.url, result.reason.value, result.detail)
 
