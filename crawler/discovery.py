@@ -20,9 +20,10 @@ from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, url
 
 from lxml import etree
 
+# Sitemaps may be up to 50 MB uncompressed (sitemaps.org); a bigger body is refused, not parsed.
+from cleaners.timestamps import utc_iso
 from cleaners.urls import _TRACKING_PARAM as TRACKING_PARAM
 
-# Sitemaps may be up to 50 MB uncompressed (sitemaps.org); a bigger body is refused, not parsed.
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 
@@ -177,7 +178,7 @@ def parse_date(text: str | None) -> datetime | None:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return utc_iso(moment)
 
 
 def is_too_old(entry: Entry, now: datetime, max_age_days: float | None) -> bool:

@@ -26,9 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cleaners.config import ConfigError
-from crawler.state.records import parse_iso
 
 #: Lock files the parent process already holds for this process, separated by os.pathsep.
+from cleaners.timestamps import utc_iso
+from crawler.state.records import parse_iso
+
 HELD_LOCKS_ENV = "PRESSWASH_HELD_LOCKS"
 
 
@@ -151,7 +153,7 @@ def hold_site_locks(lock_dir: str | os.PathLike[str], sites: Iterable[str]) -> I
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    return utc_iso()
 
 
 def new_run_id(now: datetime | None = None) -> str:

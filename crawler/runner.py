@@ -30,6 +30,7 @@ from typing import Any
 
 from cleaners.config import ConfigError
 from cleaners.redact import redact
+from cleaners.timestamps import utc_iso
 from crawler.config import (
     crawl_overrides,
     load_config,
@@ -52,7 +53,7 @@ from crawler.runlog import (
 )
 from crawler.sites import contact_warning
 from crawler.state import open_state_store
-from crawler.state.records import RunRecord, utc_iso
+from crawler.state.records import RunRecord
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 

@@ -50,6 +50,7 @@ from types import FrameType
 from typing import Any
 
 from cleaners.config import ConfigError
+from cleaners.timestamps import utc_iso
 from crawler.config import STATE_ENV, SchedulerSettings, load_recurring_settings, state_location
 from crawler.cron import cron_trigger
 from crawler.runlog import (
@@ -65,7 +66,7 @@ from crawler.runlog import (
 )
 from crawler.state import open_state_store
 from crawler.state.interfaces import StateStore
-from crawler.state.records import RunRecord, parse_iso, reap_stale_runs, utc_iso
+from crawler.state.records import RunRecord, parse_iso, reap_stale_runs
 
 logger = logging.getLogger(__name__)
 

@@ -33,9 +33,9 @@ from test_state_redis import ORIGINAL, OTHER, SYNDICATED, make
 
 from cleaners.article import Article
 from cleaners.dedup import Duplicate, DuplicateKind
+from cleaners.timestamps import utc_iso
 from crawler.config import StateSettings
 from crawler.liveness import ProcessId, process_start_token, this_host
-from crawler.state.records import utc_iso
 from crawler.state.redis_store import SharedDedupIndex, dedup_index_for
 from crawler.state.sqlite import MAINTENANCE_BATCH, SqliteStateStore, vacuum
 

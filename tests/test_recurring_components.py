@@ -226,3 +226,18 @@ def test_presswash_clean_dedup_within_one_run(tmp_path: Path) -> None:
     assert {Path(e["source"]).name for e in stats.examples["duplicate"]} == {"b.html", "c.html"}
     plain = clean_inputs([str(tmp_path / "in")], output=tmp_path / "plain.jsonl", workers=1)
     assert plain.written == 4  # without --dedup, every article is written, as before
+
+
+def test_shared_registry_creates_once_and_reports_the_last_release() -> None:
+    """SharedPool and SharedState are both this registry: one value per key, closed by its last user."""
+    from crawler.registry import SharedRegistry
+
+    made: list[str] = []
+    registry: SharedRegistry[str, list[str]] = SharedRegistry()
+    first = registry.acquire("a", lambda: made.append("a") or ["a"])  # type: ignore[func-returns-value]
+    second = registry.acquire("a", lambda: made.append("again") or ["again"])  # type: ignore[func-returns-value]
+    assert first is second and made == ["a"]
+    assert registry.release("a") is False  # one user left
+    assert registry.release("a") is True  # the last one: the caller closes it
+    assert registry.release("a") is False  # nothing left to release
+    assert registry.acquire("a", lambda: ["new"]) == ["new"]  # a later user gets a new one

@@ -20,13 +20,14 @@ from typing import Any
 
 import pytest
 
+from cleaners.timestamps import utc_iso
 from crawler.cli.runs import add_runs_arguments, format_runs, runs_command
 from crawler.cli.schedule import add_schedule_arguments
 from crawler.config import SchedulerSettings
 from crawler.cron import cron_trigger
 from crawler.runlog import HELD_LOCKS_ENV, SiteBusy, SiteLock, hold_site_locks, read_run_counts
 from crawler.scheduler import ScheduledSite, Scheduler
-from crawler.state.records import RunRecord, utc_iso
+from crawler.state.records import RunRecord
 from crawler.state.sqlite import SqliteStateStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,10 +15,11 @@ import pytest
 from factories import fetch_state as fetch
 
 from cleaners.config import ConfigError
+from cleaners.timestamps import utc_iso
 from crawler.config import STATE_ENV, RecurringSettings, load_recurring_settings, state_location
 from crawler.state import open_state_store
 from crawler.state.interfaces import StateStore
-from crawler.state.records import RunRecord, conditional_headers, fetch_decision, utc_iso
+from crawler.state.records import RunRecord, conditional_headers, fetch_decision
 from crawler.state.sqlite import SCHEMA_VERSION, SqliteStateStore, StateSchemaError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,11 +15,12 @@ from scrapy.exceptions import (
 )
 
 from cleaners.article import Article, RejectReason
+from cleaners.timestamps import utc_iso
 from cleaners.urls import normalize_url
 from crawler.config import dedup_settings
 from crawler.items import Rejection
 from crawler.meta import ARTICLE, HINTS_META, url_outcome
-from crawler.state.records import FetchOutcome, FetchState, utc_iso
+from crawler.state.records import FetchOutcome, FetchState
 from crawler.state.shared import SharedState
 
 if TYPE_CHECKING:

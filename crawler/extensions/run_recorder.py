@@ -13,8 +13,8 @@ from scrapy.exceptions import (
     NotConfigured,
 )
 
+from cleaners.timestamps import utc_iso
 from crawler.config import state_enabled
-from crawler.state.records import utc_iso
 
 if TYPE_CHECKING:
     from typing import Self

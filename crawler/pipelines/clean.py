@@ -26,6 +26,7 @@ from cleaners.worker import clean_in_worker
 from crawler.cleaning_worker import init_crawl_worker
 from crawler.config import load_config
 from crawler.items import PageItem, Rejection
+from crawler.registry import SharedRegistry
 
 if TYPE_CHECKING:
     from typing import Self
@@ -48,14 +49,13 @@ class SharedPool:
     their own if the crawl is killed (crawler.cleaning_worker).
     """
 
-    _pools: ClassVar[dict[tuple[str | None, int], SharedPool]] = {}
-    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _registry: ClassVar[SharedRegistry[tuple[str | None, int], SharedPool]] = SharedRegistry()
 
     def __init__(self, config_path: str | None, workers: int) -> None:
         self.key = (config_path, workers)
         self.config_path = config_path
         self.workers = workers
-        self.users = 0
+        self._lock = threading.Lock()  # guards replacing a broken executor
         self.executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -73,19 +73,11 @@ class SharedPool:
 
     @classmethod
     def acquire(cls, config_path: str | None, workers: int) -> SharedPool:
-        with cls._lock:
-            pool = cls._pools.get((config_path, workers))
-            if pool is None:
-                pool = cls._pools[(config_path, workers)] = cls(config_path, workers)
-            pool.users += 1
-            return pool
+        return cls._registry.acquire((config_path, workers), lambda: cls(config_path, workers))
 
     def release(self) -> None:
-        with self._lock:
-            self.users -= 1
-            if self.users > 0:
-                return
-            self._pools.pop(self.key, None)
+        if not self._registry.release(self.key):
+            return  # another crawler of this process still uses it
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     async def clean(self, raw: RawDocument, overrides: tuple[tuple[str, Any], ...]) -> CleanResult:

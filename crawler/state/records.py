@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from cleaners.timestamps import utc_iso
 from crawler.liveness import pid_alive, process_started_at, this_host
 
 if TYPE_CHECKING:
@@ -18,14 +19,6 @@ if TYPE_CHECKING:
 FetchOutcome = Literal["written", "duplicate", "rejected", "not_modified"]
 FetchDecision = Literal["new", "changed", "known"]
 RunStatus = Literal["running", "ok", "failed", "interrupted", "skipped", "error"]
-
-
-def utc_iso(moment: datetime | None = None) -> str:
-    """ISO 8601 in UTC with a Z; naive datetimes are taken as UTC. Sorts as text, which SQL relies on."""
-    moment = moment or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_iso(value: str | None) -> datetime | None:

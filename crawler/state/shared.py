@@ -7,10 +7,10 @@ the store, so processes on other machines see it too.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from cleaners.dedup import DedupIndex, DedupSettings
+from crawler.registry import SharedRegistry
 from crawler.state import open_state_store
 from crawler.state.interfaces import StateStore
 from crawler.state.redis_store import dedup_index_for
@@ -30,8 +30,7 @@ class SharedState:
     the store has its own lock besides.
     """
 
-    _shared: ClassVar[dict[str, SharedState]] = {}
-    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _registry: ClassVar[SharedRegistry[str, SharedState]] = SharedRegistry()
 
     def __init__(self, location: str, dedup: DedupSettings) -> None:
         self.location = location
@@ -43,25 +42,16 @@ class SharedState:
         except BaseException:
             self.store.close()
             raise
-        self.users = 0
 
     @classmethod
     def acquire(cls, location: str, dedup: DedupSettings | None = None) -> SharedState:
         """The shared state of ``location`` (opened on first use). The first user's dedup settings
         apply: every crawler of one process reads the same presswash.yaml."""
-        with cls._lock:
-            shared = cls._shared.get(location)
-            if shared is None:
-                shared = cls._shared[location] = cls(location, dedup or DedupSettings())
-            shared.users += 1
-            return shared
+        return cls._registry.acquire(location, lambda: cls(location, dedup or DedupSettings()))
 
     def release(self) -> None:
-        with self._lock:
-            self.users -= 1
-            if self.users > 0:
-                return
-            self._shared.pop(self.location, None)
+        if not self._registry.release(self.location):
+            return  # another crawler of this process still uses it
         release_claims = getattr(self.store, "release_claims", None)
         if release_claims is not None and not getattr(self.store, "readonly", False):
             try:

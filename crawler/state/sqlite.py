@@ -36,9 +36,10 @@ from typing import Any
 
 from cleaners.config import ConfigError
 from cleaners.dedup import ArticleRef, Bucket, Duplicate, DuplicateKind, MinHasher
+from cleaners.timestamps import utc_iso
 from crawler.config import StateSettings
 from crawler.liveness import ProcessId, is_alive
-from crawler.state.records import FetchState, RunRecord, utc_iso
+from crawler.state.records import FetchState, RunRecord
 
 SCHEMA_VERSION = 2
 
