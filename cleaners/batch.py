@@ -26,8 +26,9 @@ from typing import IO, Any
 
 from cleaners.article import Article, CleanResult, Rejected
 from cleaners.core import not_article
-from cleaners.dedup import DedupIndex, DedupSettings, Duplicate, MemoryDedupStore
+from cleaners.dedup import DedupIndex, DedupSettings, MemoryDedupStore
 from cleaners.document import RawDocument
+from cleaners.emit import Emitter
 from cleaners.jsonl import JsonlWriter, read_jsonl
 from cleaners.options import CleaningOptions, load_options
 from cleaners.pool import CleaningPool, FileTask
@@ -214,6 +215,7 @@ def clean_inputs(
     if index is not None:
         for record in sink.existing:
             index.record(record)
+    emitter = Emitter(index, stats)
     already = 0
 
     def not_done(items: Iterable[Item]) -> Iterator[Item]:
@@ -242,22 +244,11 @@ def clean_inputs(
                 continue
             if articles_only and isinstance(result, Article):
                 result = not_article(result) or result
-            if isinstance(result, Article) and index is not None:
-                admitted = index.admit(result)
-                if isinstance(admitted, Duplicate):
-                    result = admitted.to_rejected(result.source_path or result.url or result.id)
-                else:
-                    result = admitted
-                    index.record(admitted)  # in memory, before the write: a failed write ends the run anyway
-            if isinstance(result, Article):
-                try:
-                    sink.write_line(result.to_json_line())
-                except OutputError:
-                    stats.failed["write_error"] += 1
-                    raise
-                stats.count_written()
-            else:
-                stats.count_rejected(result)
+            try:
+                result = emitter.emit(result, sink.write_line)  # admit -> write -> record -> count
+            except OutputError:
+                stats.failed["write_error"] += 1
+                raise
             if on_result is not None:
                 on_result(result)
             if bar is not None:

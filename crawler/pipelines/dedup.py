@@ -16,6 +16,7 @@ from scrapy.exceptions import NotConfigured
 
 from cleaners.article import Article
 from cleaners.dedup import DedupSettings, Duplicate
+from cleaners.emit import Emitter
 from cleaners.jsonl import read_jsonl
 from crawler.config import StateSettings, dedup_settings, state_enabled
 from crawler.items import Rejection
@@ -70,6 +71,7 @@ class DedupPipeline:
         self.run_file = self.site_dir / f"{run_date}.jsonl"
         self.stats = stats
         self._shared: SharedState | None = None
+        self._emitter = Emitter()  # over the shared index once open; counting is RunAccounting's
         self._logged_kinds: set[str] = set()
 
     @classmethod
@@ -105,6 +107,7 @@ class DedupPipeline:
 
     def open_spider(self) -> None:
         self._shared = shared = SharedState.acquire(self.state_path, self.dedup)
+        self._emitter = Emitter(shared.index)
         pruned = shared.index.prune()
         if pruned:
             logger.info("dedup: forgot %d near-duplicate signatures older than the window", pruned)
@@ -139,7 +142,7 @@ class DedupPipeline:
     def process_item(self, item: Any) -> Any:
         if self._shared is None or not isinstance(item, Article):
             return item  # not one of our articles (another pipeline's item): not ours to judge
-        result = self._shared.index.admit(item)
+        result = self._emitter.admit(item)  # step 1 of cleaners.emit; the writer and item_scraped follow
         if isinstance(result, Duplicate):
             self._count(result, item)
             raise Rejection(result.to_rejected(item.url or item.id), duplicate_of=result.original_id)
@@ -158,7 +161,7 @@ class DedupPipeline:
 
     def item_scraped(self, item: Any, response: Response) -> None:
         if self._shared is not None and isinstance(item, Article):
-            self._shared.index.record(item)
+            self._emitter.record(item)  # written: step 3 (RunAccounting counts it, step 4)
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException) -> None:
         # A Rejection comes from the cleaner (never admitted) or from here (a duplicate, never admitted):
@@ -171,4 +174,4 @@ class DedupPipeline:
 
     def _release(self, item: Any) -> None:
         if self._shared is not None and isinstance(item, Article):
-            self._shared.index.release(item)
+            self._emitter.release(item)
