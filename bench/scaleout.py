@@ -294,8 +294,9 @@ def bench_state(articles: int) -> dict[str, Any]:
     import redis
 
     from cleaners.urls import normalize_url
+    from crawler.state.dedup_index import SharedDedupIndex
     from crawler.state.records import FetchState
-    from crawler.state.redis_store import RedisStateStore, SharedDedupIndex
+    from crawler.state.redis_store import RedisStateStore
 
     prefix = f"presswash_bench_{secrets.token_hex(4)}"
     client, meter = redis.Redis.from_url(REDIS_URL), redis.Redis.from_url(REDIS_URL)

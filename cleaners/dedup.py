@@ -632,6 +632,12 @@ class DedupIndex:
     def in_flight(self) -> int:
         return len(self._pending)
 
+    def signature_of(self, article: Article) -> bytes | None:
+        """The article's near-duplicate signature: the one :meth:`admit` computed while it is in flight,
+        else computed now (None with near-duplicates off). For an index that also claims in a shared store."""
+        pending = self._pending.get(article.id)
+        return pending.signature if pending is not None else self._signature(article)
+
 
 def _article_id(article: Article | Mapping[str, Any]) -> str:
     return article.id if isinstance(article, Article) else str(article["id"])

@@ -36,7 +36,7 @@ from cleaners.dedup import Duplicate, DuplicateKind
 from cleaners.timestamps import utc_iso
 from crawler.config import StateSettings
 from crawler.liveness import ProcessId, process_start_token, this_host
-from crawler.state.redis_store import SharedDedupIndex, dedup_index_for
+from crawler.state.dedup_index import SharedDedupIndex, dedup_index_for
 from crawler.state.sqlite import MAINTENANCE_BATCH, SqliteStateStore, vacuum
 
 ROOT = Path(__file__).resolve().parent.parent

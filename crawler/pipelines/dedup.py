@@ -20,8 +20,8 @@ from cleaners.emit import Emitter
 from cleaners.jsonl import read_jsonl
 from crawler.config import StateSettings, dedup_settings, state_enabled
 from crawler.items import Rejection
+from crawler.state.interfaces import Maintained
 from crawler.state.shared import SharedState
-from crawler.state.sqlite import SqliteStateStore
 
 if TYPE_CHECKING:
     from typing import Self
@@ -111,7 +111,7 @@ class DedupPipeline:
         pruned = shared.index.prune()
         if pruned:
             logger.info("dedup: forgot %d near-duplicate signatures older than the window", pruned)
-        if isinstance(shared.store, SqliteStateStore) and self.state_settings is not None:
+        if isinstance(shared.store, Maintained) and self.state_settings is not None:
             # Retention and file size, in short transactions within state.maintenance_seconds
             # (docs/recurring.md, "State over months").
             done = shared.store.maintain(self.state_settings)

@@ -4,7 +4,8 @@
   conditional-GET middleware and the fetch-state recorder);
 - :class:`RunLog`: one record per run of a site (``presswash runs``, the run recorders, the scheduler);
 - :class:`ScheduleMarks`: the scheduler's last tick per site;
-- ``cleaners.dedup.DedupStore``: the dedup index (articles, hashes, signatures, LSH buckets).
+- ``cleaners.dedup.DedupStore``: the dedup index (articles, hashes, signatures, LSH buckets);
+- :class:`Maintained`: a store that prunes itself when asked (retention, file size).
 
 :class:`StateStore` is all of them plus ``close``: what a backend (``crawler.state.sqlite``,
 ``crawler.state.redis_store``) implements and what :func:`crawler.state.open_state_store` returns.
@@ -12,10 +13,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from cleaners.dedup import DedupStore
 from crawler.state.records import FetchState, RunRecord
+
+if TYPE_CHECKING:
+    from crawler.config import StateSettings
 
 
 @runtime_checkable
@@ -45,6 +49,14 @@ class ScheduleMarks(Protocol):
     def get_schedule_mark(self, site: str) -> str | None: ...
 
     def set_schedule_mark(self, site: str, when: str) -> None: ...
+
+
+@runtime_checkable
+class Maintained(Protocol):
+    """A store that keeps itself small (retention, file size) when asked, in short steps: SQLite. Redis
+    expires its keys itself."""
+
+    def maintain(self, settings: StateSettings) -> dict[str, int]: ...
 
 
 @runtime_checkable

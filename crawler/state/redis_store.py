@@ -11,7 +11,7 @@ seen by the next check) several processes get from **claims**: :meth:`RedisState
 runs the whole duplicate check (same id, content hash, near-duplicate signature) and, when the article
 is new, registers it as in flight, in one Lua script. Redis runs scripts one at a time, so of two
 processes holding copies of one story exactly one is admitted and the other sees it as a duplicate, even
-when both arrive in the same millisecond. :class:`SharedDedupIndex` is the DedupIndex that uses it.
+when both arrive in the same millisecond. crawler.state.dedup_index.SharedDedupIndex is the DedupIndex that uses it.
 Claims are leases: they end when the article is recorded (:meth:`save_article`) or released, and a
 process killed in between loses them when its heartbeat (``heartbeat_ttl``) or the lease itself
 (``claim_ttl``) runs out, so a restarted crawl can take the article again. :meth:`claim_url` gives the
@@ -48,21 +48,18 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from cleaners.article import Article
 from cleaners.config import ConfigError
-from cleaners.dedup import ArticleRef, Bucket, DedupIndex, DedupSettings, DedupStore, Duplicate, DuplicateKind
+from cleaners.dedup import ArticleRef, Bucket, Duplicate, DuplicateKind
 
 #: Environment variable naming this process in claims and heartbeats (default: host:pid).
 from crawler.config import DEFAULT_PREFIX, check_prefix
 from crawler.state.records import FetchState, RunRecord, parse_iso
-from crawler.state.sqlite import SqliteStateStore
 
 WORKER_ENV = "PRESSWASH_WORKER_ID"
 
@@ -473,82 +470,9 @@ class RedisStateStore:
         return deleted
 
 
-class ClaimingStore(DedupStore, Protocol):
-    """A DedupStore that can claim an article for this process (Redis, and the local SQLite file)."""
-
-    def claim_article(
-        self,
-        article_id: str,
-        content_hash: str,
-        *,
-        has_url: bool = True,
-        signature: bytes | None = None,
-        buckets: Sequence[Bucket] = (),
-        threshold: float = 1.0,
-    ) -> Duplicate | None: ...
-
-    def release_article(self, article_id: str) -> bool: ...
-
-
-class SharedDedupIndex(DedupIndex):
-    """A DedupIndex whose admissions hold across processes: after the local checks, the store's atomic
-    claim decides (see :meth:`RedisStateStore.claim_article`; on SQLite,
-    crawler.state.sqlite.SqliteStateStore.claim_article). Usage is the same: admit, write, record (which ends
-    the claim), or release."""
-
-    shares_claims = True
-
-    def __init__(
-        self,
-        store: ClaimingStore,
-        settings: DedupSettings | None = None,
-        *,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        super().__init__(store, settings, clock=clock)
-        self.shared = store
-
-    def admit(self, article: Article) -> Article | Duplicate:
-        admitted = super().admit(article)
-        if not isinstance(admitted, Article) or not self.settings.enabled:
-            return admitted
-        pending = self._pending.get(admitted.id)  # the signature admit() just computed, if any
-        signature = pending.signature if pending is not None else self._signature(admitted)
-        duplicate = self.shared.claim_article(
-            admitted.id,
-            admitted.content_hash,
-            has_url=bool(admitted.url),
-            signature=signature,
-            buckets=self.hasher.buckets(signature) if (self.hasher is not None and signature is not None) else (),
-            threshold=self.settings.near_duplicate_threshold,
-        )
-        if duplicate is None:
-            return admitted
-        super().release(admitted)
-        return duplicate
-
-    def release(self, article: Article | Mapping[str, Any]) -> None:
-        super().release(article)
-        article_id = article.id if isinstance(article, Article) else str(article["id"])
-        self.shared.release_article(article_id)
-
-
-def dedup_index_for(
-    store: DedupStore, settings: DedupSettings | None = None, *, clock: Callable[[], datetime] | None = None
-) -> DedupIndex:
-    """The right index for a store: shared (claiming) on Redis and on the SQLite state file (several crawl
-    processes may share either), the plain one elsewhere (an in-memory store of one process)."""
-    if isinstance(store, (RedisStateStore, SqliteStateStore)):
-        return SharedDedupIndex(store, settings, clock=clock)
-    return DedupIndex(store, settings, clock=clock)
-
-
 __all__ = [
     "DEFAULT_PREFIX",
-    "ClaimingStore",
     "RedisStateStore",
-    "SharedDedupIndex",
-    "dedup_index_for",
     "default_worker_id",
     "split_location",
 ]

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, ClassVar
 from cleaners.dedup import DedupIndex, DedupSettings
 from crawler.registry import SharedRegistry
 from crawler.state import open_state_store
+from crawler.state.dedup_index import dedup_index_for
 from crawler.state.interfaces import StateStore
-from crawler.state.redis_store import dedup_index_for
 
 if TYPE_CHECKING:
     pass
