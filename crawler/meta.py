@@ -37,6 +37,9 @@ ARTICLE = "article"
 
 #: IgnoreRequest message of crawler.middlewares.ConditionalGetMiddleware for a URL already in the state.
 KNOWN_MESSAGE = "presswash: known"
+#: Scheduling priority of a request by its kind: discovery documents first (they lead to everything
+#: else), then articles, then pages to follow.
+PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, ARTICLE: 10, "page": 0}
 
 
 #: What a crawl fetches on its way to articles; when every one of them failed, the crawl fetched nothing.

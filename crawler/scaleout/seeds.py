@@ -6,7 +6,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from crawler.meta import KIND_META
+from crawler.meta import KIND_META, PRIORITY
 
 if TYPE_CHECKING:
     from crawler.sites import SiteConfig
@@ -18,8 +18,13 @@ logger = logging.getLogger(__name__)
 SEED_SOURCE = "seed"
 
 
-#: Seed kinds, highest priority first (the spider's PRIORITY for robots, feeds/sitemaps, pages).
-SEED_PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, "start": 0}
+#: Seed kinds and their priority: the spider's (crawler.meta.PRIORITY); a start page is a page.
+SEED_PRIORITY = {
+    "robots": PRIORITY["robots"],
+    "feed": PRIORITY["feed"],
+    "sitemap": PRIORITY["sitemap"],
+    "start": PRIORITY["page"],
+}
 
 
 def seed_entries(site: SiteConfig) -> list[dict[str, Any]]:

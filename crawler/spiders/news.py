@@ -65,7 +65,7 @@ from crawler.discovery import (
 )
 from crawler.extensions.accounting import classify_failure
 from crawler.items import PageItem
-from crawler.meta import ARTICLE, HINTS_META, KIND_META, REFETCH_META, SOURCE_META, url_outcome
+from crawler.meta import ARTICLE, HINTS_META, KIND_META, PRIORITY, REFETCH_META, SOURCE_META, url_outcome
 from crawler.middlewares.robots import truncate_robots
 from crawler.runlog import check_run_id
 from crawler.scaleout.coordinator import RedisCrawlCoordinator
@@ -86,9 +86,6 @@ DEPTH_META = "presswash_depth"
 DEFAULT_MAX_SITEMAP_URLS = 50_000
 logger = logging.getLogger(__name__)
 _contact_warned = False  # `scrapy crawl`: the contact warning once per process
-
-# Discovery documents first (they lead to everything else), then articles, then pages to follow.
-PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, ARTICLE: 10, "page": 0}
 
 
 def run_identity(now: datetime | None = None) -> tuple[str, str]:
