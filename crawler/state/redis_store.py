@@ -50,7 +50,7 @@ import os
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
-from pathlib import Path
+from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -67,14 +67,15 @@ _FETCH_FIELDS = tuple(f.name for f in fields(FetchState))
 _RUN_FIELDS = tuple(f.name for f in fields(RunRecord))
 
 
-_LUA_DIR = Path(__file__).with_name("lua")
+def _lua(name: str) -> str:
+    """A file of lua/, read as package data: a scrapyd egg runs zipped, where no path leads to it."""
+    return (resources.files("crawler.state") / "lua" / name).read_text(encoding="utf-8")
 
 
 def _script(name: str, *, helpers: bool = True) -> str:
     """A Lua script of lua/, after the shared helpers (alive, claim_owner, clear_claim, split, buckets...):
     Redis runs each script on its own, so every script carries the functions it calls."""
-    body = (_LUA_DIR / name).read_text(encoding="utf-8")
-    return (_LUA_DIR / "helpers.lua").read_text(encoding="utf-8") + body if helpers else body
+    return _lua("helpers.lua") + _lua(name) if helpers else _lua(name)
 
 
 _CLAIM_ARTICLE = _script("claim_article.lua")
