@@ -5,6 +5,8 @@
   DedupStore), and StateStore, all of them;
 - ``sqlite``: the one-file backend (the default); ``redis_store``: the backend shared by the processes
   of a scaled-out crawl (docs/scaling.md), its Lua scripts in ``lua/``.
+- ``site_memory``: what is learned about each site across runs (recent lines, learned templates, health
+  rows), the ``SiteMemory`` interface in SQLite (beside the state's tables) and Redis.
 
 :func:`open_state_store` picks the backend from the configured location (crawler.config.state_location
 works out the location). ``python -m crawler.state vacuum PATH`` compacts a state file.
