@@ -15,9 +15,9 @@ Prints one JSON document (docs/scaling.md turns it into a capacity estimate):
   and ``MEMORY USAGE`` of the key), per URL and per 100,000.
 - ``redis.state_at_scale``: ``--marginal`` dedup records with random signatures, memory per record over the
   second half (per-key overheads paid), for compact and for crowded LSH hashes.
-- ``redis.state``: ``--articles`` synthetic articles through crawler.state_redis (SharedDedupIndex
+- ``redis.state``: ``--articles`` synthetic articles through crawler.state.redis_store (SharedDedupIndex
   admit + record, and put_fetch: what a written article costs): commands, round trips, memory per article.
-- ``postgres``: ``--rows`` synthetic articles (about 700 words each) through crawler.postgres.upsert_articles
+- ``postgres``: ``--rows`` synthetic articles (about 700 words each) through crawler.sinks.postgres.upsert_articles
   in batches of 500: rows/s for a first load, a replay (every row unchanged) and an update (version + 1).
 - ``crawl``: the fixture server's ``--pages`` bulk pages (~60 KB, tests/http_server.py) crawled for real by
   ``presswash crawl`` three ways, each from an empty state: ``local`` (one process, SQLite state: the
@@ -294,8 +294,9 @@ def bench_state(articles: int) -> dict[str, Any]:
     import redis
 
     from cleaners.urls import normalize_url
-    from crawler.state import FetchState
-    from crawler.state_redis import RedisStateStore, SharedDedupIndex
+    from crawler.state.dedup_index import SharedDedupIndex
+    from crawler.state.records import FetchState
+    from crawler.state.redis_store import RedisStateStore
 
     prefix = f"presswash_bench_{secrets.token_hex(4)}"
     client, meter = redis.Redis.from_url(REDIS_URL), redis.Redis.from_url(REDIS_URL)
@@ -343,7 +344,7 @@ def bench_state_marginal(articles: int, shards: int) -> dict[str, Any]:
     millions of signatures); a large one keeps them compact (listpack, up to 128 buckets per hash)."""
     import redis
 
-    from crawler.state_redis import RedisStateStore
+    from crawler.state.redis_store import RedisStateStore
 
     prefix = f"presswash_bench_{secrets.token_hex(4)}"
     client = redis.Redis.from_url(REDIS_URL)
@@ -386,7 +387,7 @@ def bench_postgres(rows: int, batch: int = 500) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
 
-    from crawler.postgres import ensure_schema, upsert_articles
+    from crawler.sinks.postgres import ensure_schema, upsert_articles
 
     rng = random.Random(5)
     records = [synthetic_article(rng, n).model_dump(mode="json") for n in range(rows)]

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from cleaners.dedup import DedupIndex, DedupSettings
-from crawler.state import SqliteStateStore, StateSettings
+from crawler.config import StateSettings
+from crawler.state.sqlite import SqliteStateStore
 
 OLD, RECENT = "2024-01-01T00:00:00Z", "2026-11-30T00:00:00Z"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -26,8 +26,9 @@ from typing import IO, Any
 
 from cleaners.article import Article, CleanResult, Rejected
 from cleaners.core import not_article
-from cleaners.dedup import DedupIndex, DedupSettings, Duplicate, MemoryDedupStore
+from cleaners.dedup import DedupIndex, DedupSettings, MemoryDedupStore
 from cleaners.document import RawDocument
+from cleaners.emit import Emitter
 from cleaners.jsonl import JsonlWriter, read_jsonl
 from cleaners.options import CleaningOptions, load_options
 from cleaners.pool import CleaningPool, FileTask
@@ -187,6 +188,7 @@ def clean_inputs(
     output: str | Path | IO[str] | None = None,
     workers: int = 2,
     config_path: str | None = None,
+    options: CleaningOptions | None = None,
     progress: bool = False,
     on_result: Callable[[CleanResult], None] | None = None,
     dedup: DedupSettings | None = None,
@@ -209,13 +211,14 @@ def clean_inputs(
     ``learn_template``: learned site boilerplate (cleaners.site_template.BatchTemplateStage), applied to
     each article in input order before deduplication.
     """
-    options = load_options(config_path)
+    options = options or load_options(config_path)  # given: the caller has read presswash.yaml already
     stats = RunStats()
     sink = Output(output, append=append, resume=resume)
     index = DedupIndex(MemoryDedupStore(), dedup) if dedup is not None else None
     if index is not None:
         for record in sink.existing:
             index.record(record)
+    emitter = Emitter(index, stats)
     already = 0
 
     def not_done(items: Iterable[Item]) -> Iterator[Item]:
@@ -245,23 +248,12 @@ def clean_inputs(
             if articles_only and isinstance(result, Article):
                 result = not_article(result) or result
             if learn_template is not None and isinstance(result, Article):
-                result = learn_template(result)
-            if isinstance(result, Article) and index is not None:
-                admitted = index.admit(result)
-                if isinstance(admitted, Duplicate):
-                    result = admitted.to_rejected(result.source_path or result.url or result.id)
-                else:
-                    result = admitted
-                    index.record(admitted)  # in memory, before the write: a failed write ends the run anyway
-            if isinstance(result, Article):
-                try:
-                    sink.write_line(result.to_json_line())
-                except OutputError:
-                    stats.failed["write_error"] += 1
-                    raise
-                stats.count_written()
-            else:
-                stats.count_rejected(result)
+                result = learn_template(result)  # before the Emitter: a learned line is gone before dedup
+            try:
+                result = emitter.emit(result, sink.write_line)  # admit -> write -> record -> count
+            except OutputError:
+                stats.failed["write_error"] += 1
+                raise
             if on_result is not None:
                 on_result(result)
             if bar is not None:

@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cleaners.article import Article, Rejected, RejectReason
 from cleaners.text import normalize, words
+from cleaners.timestamps import utc_iso
 from cleaners.urls import normalize_url
 
 logger = logging.getLogger(__name__)
@@ -420,7 +421,7 @@ class _Pending:
 
 
 def _now_iso(clock: Callable[[], datetime]) -> str:
-    return clock().astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return utc_iso(clock())
 
 
 class DedupIndex:
@@ -621,7 +622,7 @@ class DedupIndex:
         if days is None or self.hasher is None:
             return 0
         cutoff = (now or self._clock()) - timedelta(days=days)
-        return self.store.prune_signatures(cutoff.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+        return self.store.prune_signatures(utc_iso(cutoff))
 
     def holds(self, article_id: str) -> bool:
         """True while this index holds the article in flight (admitted here, not yet recorded)."""
@@ -630,6 +631,12 @@ class DedupIndex:
     @property
     def in_flight(self) -> int:
         return len(self._pending)
+
+    def signature_of(self, article: Article) -> bytes | None:
+        """The article's near-duplicate signature: the one :meth:`admit` computed while it is in flight,
+        else computed now (None with near-duplicates off). For an index that also claims in a shared store."""
+        pending = self._pending.get(article.id)
+        return pending.signature if pending is not None else self._signature(article)
 
 
 def _article_id(article: Article | Mapping[str, Any]) -> str:

@@ -13,14 +13,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from trafilatura.settings import Extractor
 
 from cleaners.boilerplate import BoilerplateRules
 from cleaners.config import load_yaml, validate
-from cleaners.dedup import DedupSettings
 from cleaners.flags import load_markers
 from cleaners.site_rules import SiteRules
 
@@ -110,23 +109,12 @@ class CleaningSettings(BaseModel):
         return codes
 
 
-class PresswashConfig(BaseModel):
-    """The whole of config/presswash.yaml. The recurring-crawl sections (state, archive, scheduler) are
-    validated by crawler.state.load_recurring_settings and ``scale`` by crawler.redis_mode, which know
-    them; here they are only allowed."""
+class CleaningFile(BaseModel):
+    """presswash.yaml as the cleaning core reads it: its ``cleaning:`` section. The other sections belong
+    to the crawler, which validates the whole file (crawler.config); the core does not know them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
-    dedup: DedupSettings = Field(default_factory=DedupSettings)
-    state: dict[str, Any] = Field(default_factory=dict)
-    archive: dict[str, Any] = Field(default_factory=dict)
-    scheduler: dict[str, Any] = Field(default_factory=dict)
-    # Validated by crawler.redis_mode.load_scale_settings (the cleaning core knows nothing of Redis).
-    scale: dict[str, Any] = Field(default_factory=dict)
-    # Learned site boilerplate (cleaners.site_template.TemplateSettings) and per-site health thresholds
-    # (crawler.health.HealthSettings), validated where they are used.
-    site_template: dict[str, Any] = Field(default_factory=dict)
-    health: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -213,7 +201,12 @@ def _load_rules(path: Path, version: tuple[int, int] | None) -> BoilerplateRules
 def load_options(config_path: str | Path | None = None) -> CleaningOptions:
     """Build the options from a presswash.yaml (``config_path``, else by :func:`find_config`'s search order)."""
     path = find_config("presswash.yaml", config_path)
-    settings = validate(PresswashConfig, load_yaml(path), path).cleaning
+    return options_from_settings(validate(CleaningFile, load_yaml(path), path).cleaning, path)
+
+
+def options_from_settings(settings: CleaningSettings, path: Path) -> CleaningOptions:
+    """The options of a validated ``cleaning:`` section of the presswash.yaml at ``path`` (a relative
+    ``boilerplate:`` is taken beside it). The crawler's configuration builds its options here too."""
     rules_path = (path.parent / settings.boilerplate).resolve()
     integrity_path = (path.parent / settings.integrity).resolve()
     if not integrity_path.is_file() and "integrity" not in settings.model_fields_set:

@@ -10,19 +10,19 @@ import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from cleaners.article import Rejected
 from cleaners.redact import redact_value
+from cleaners.timestamps import utc_iso
 
 MAX_EXAMPLES_PER_REASON = 20
 
 
 @dataclass
 class RunStats:
-    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat().replace("+00:00", "Z"))
+    started_at: str = field(default_factory=utc_iso)
     finished_at: str | None = None
     read: int = 0
     written: int = 0
@@ -68,7 +68,7 @@ class RunStats:
         return self.read == self.written + self.total_rejected + self.total_failed + self.total_skipped
 
     def finish(self) -> None:
-        self.finished_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        self.finished_at = utc_iso()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -65,7 +65,7 @@ def stop_demo_server(proc: subprocess.Popen[bytes]) -> None:
 
 def run_demo(output_dir: str = "output", slow_seconds: float = 5.0) -> int:
     """Serve, crawl, stop, report. Returns the crawl's exit status."""
-    from crawler.crawl import run_crawl
+    from crawler.runner import run_crawl
 
     for variable in PROXY_VARIABLES:  # loopback only: a proxy from the environment would break it
         os.environ.pop(variable, None)

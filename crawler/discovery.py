@@ -1,4 +1,5 @@
-"""Finding article URLs: feeds, sitemaps, robots.txt and link rules, as pure functions (no I/O).
+"""Finding article URLs: feeds, sitemaps, robots.txt, link rules and the feeds a home page announces
+(``<link rel="alternate">``, for a site given by ``home:`` only), as pure functions (no I/O).
 
 The spider fetches; this module only reads bytes it is given and decides, so every rule here is tested
 without a server. XML is parsed with entity resolution and network access off, and sitemaps are matched
@@ -19,10 +20,12 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
-
-from cleaners.urls import _TRACKING_PARAM as TRACKING_PARAM
+from lxml import html as lxml_html
 
 # Sitemaps may be up to 50 MB uncompressed (sitemaps.org); a bigger body is refused, not parsed.
+from cleaners.timestamps import utc_iso
+from cleaners.urls import _TRACKING_PARAM as TRACKING_PARAM
+
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 
@@ -177,7 +180,7 @@ def parse_date(text: str | None) -> datetime | None:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return utc_iso(moment)
 
 
 def is_too_old(entry: Entry, now: datetime, max_age_days: float | None) -> bool:
@@ -532,3 +535,38 @@ class UrlRules:
         """In a sitemap index: a child sitemap on the site's hosts, matching ``sitemap_follow`` if given."""
         patterns = tuple(follow)
         return self.in_domains(url) and (not patterns or _any(patterns, url))
+
+
+# --- feed autodiscovery ---------------------------------------------------------------------------------
+# A site configured with only its name and home page (``home:`` in sites.yaml) is crawled from what the
+# site itself says: the feeds its home page links with <link rel="alternate">, and the sitemaps its
+# robots.txt lists (as ``sitemaps_from_robots``).
+
+ALTERNATE_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+MAX_ALTERNATE_FEEDS = 20
+
+
+def alternate_feeds(body: bytes | str, base_url: str) -> list[str]:
+    """Absolute http(s) URLs of the feeds ``<link rel="alternate" type="application/rss+xml">`` (or Atom,
+    RDF, JSON Feed) names in the page's head or body, in page order, without repeats, at most MAX_ALTERNATE_FEEDS."""
+    if not body.strip():
+        return []
+    try:
+        tree = lxml_html.fromstring(body)
+    except (ValueError, lxml_html.etree.ParserError):
+        return []
+    base = tree.xpath("//base/@href")
+    base_url = urljoin(base_url, str(base[0])) if base else base_url
+    found: dict[str, None] = {}
+    for link in tree.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").split(";")[0].strip().lower()
+        href = (link.get("href") or "").strip()
+        if "alternate" not in rel or kind not in ALTERNATE_FEED_TYPES or not href:
+            continue
+        url = urljoin(base_url, href)
+        if urlsplit(url).scheme in ("http", "https"):
+            found.setdefault(url, None)
+        if len(found) >= MAX_ALTERNATE_FEEDS:
+            break
+    return list(found)

@@ -6,36 +6,23 @@ A site that changes its template does not fail: it keeps producing records, only
 leaves one row per site (articles written, rejections by reason, median words, the share of articles with
 a title, an author and a date, the share flagged, hits per boilerplate rule), and each new row is judged
 against the median of the site's previous runs. Drift is logged at WARNING when the run ends, written into
-the run's stats (``health``) and shown by ``presswash health`` (crawler/commands/health.py).
+the run's stats (``health``) and shown by ``presswash health`` (crawler/cli/health.py).
+
+No Scrapy here: crawler.config validates ``health:`` with :class:`HealthSettings`, and the CLI judges drift
+without loading Scrapy. The crawl's extension that records the rows is crawler/extensions/health.py; the rows
+are kept by crawler/state/site_memory.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import logging
-import os
 import statistics
 from collections import Counter
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
 
-from cleaners.config import load_yaml, validate
-from cleaners.options import PresswashConfig, find_config
-from crawler.recurring import state_enabled
-from crawler.site_memory import open_site_memory
-
-if TYPE_CHECKING:
-    from typing import Self
-
-    from scrapy.crawler import Crawler
-    from scrapy.http import Response
-
-logger = logging.getLogger(__name__)
+from cleaners.article import Article
 
 #: Rejections that mean "the page had no story in it": their share rising is a template change.
 EMPTY_REASONS = ("too_short", "no_content", "not_article", "consent_wall", "empty")
@@ -54,12 +41,6 @@ class HealthSettings(BaseModel):
     max_rule_hits_change: float = Field(default=1.0, gt=0)
 
 
-def load_health_settings(config_path: str | None) -> HealthSettings:
-    path = find_config("presswash.yaml", config_path)
-    section = validate(PresswashConfig, load_yaml(path), path).health
-    return validate(HealthSettings, section, path, root="health")
-
-
 # --- one run's row ------------------------------------------------------------------------------------
 
 
@@ -75,15 +56,22 @@ class RunTally:
         self.flags: Counter[str] = Counter()
         self.rule_hits: Counter[str] = Counter()
 
-    def add(self, record: dict[str, Any]) -> None:
-        self.words.append(int(record.get("word_count") or 0))
-        self.with_title += bool(record.get("title"))
-        self.with_author += bool(record.get("authors"))
-        self.with_date += bool(record.get("published"))
-        flags = record.get("flags") or []
+    def add(self, record: Article | Mapping[str, Any]) -> None:
+        """One written article: the crawl's Article item, or a record read back from the JSON lines."""
+        if isinstance(record, Article):
+            words, title, authors, published = record.word_count, record.title, record.authors, record.published
+            flags, rules = record.flags, [removal.rule for removal in record.removed]
+        else:
+            words, title = int(record.get("word_count") or 0), record.get("title")
+            authors, published, flags = record.get("authors"), record.get("published"), record.get("flags") or []
+            rules = [str(r.get("rule")) for r in record.get("removed") or [] if isinstance(r, dict)]
+        self.words.append(words)
+        self.with_title += bool(title)
+        self.with_author += bool(authors)
+        self.with_date += bool(published)
         self.flagged += bool(flags)
         self.flags.update(flags)
-        self.rule_hits.update(str(r.get("rule")) for r in record.get("removed") or [] if isinstance(r, dict))
+        self.rule_hits.update(rules)
 
     def row(
         self,
@@ -171,92 +159,3 @@ def verdict(rows: list[dict[str, Any]], settings: HealthSettings) -> tuple[str, 
         ]
     reasons = judge_drift(latest, baseline, settings)
     return ("drift" if reasons else "ok"), reasons
-
-
-# --- the crawl's extension ----------------------------------------------------------------------------
-
-
-class SiteHealthRecorder:
-    """Tallies the run's written articles, and when the spider closes (after RunAccounting has written
-    the run's stats) stores the site's health row, judges drift, logs it and adds it to the stats file."""
-
-    def __init__(
-        self,
-        *,
-        location: str,
-        site: str,
-        run_id: str,
-        output_dir: str | Path,
-        settings: HealthSettings,
-        stats: Any = None,
-    ) -> None:
-        self.location = location
-        self.site = site
-        self.run_id = run_id
-        self.output_dir = Path(output_dir)
-        self.settings = settings
-        self.stats = stats
-        self.tally = RunTally()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        s = crawler.settings
-        location = s.get("PRESSWASH_STATE_PATH")
-        if not location or not state_enabled(s):
-            raise NotConfigured  # a one-off crawl without state keeps no history
-        extension = cls(
-            location=str(location),
-            site=s.get("PRESSWASH_SITE") or "unnamed",
-            run_id=s.get("PRESSWASH_RUN_ID") or "run",
-            output_dir=s.get("PRESSWASH_OUTPUT_DIR") or "output",
-            settings=load_health_settings(s.get("PRESSWASH_CONFIG")),
-            stats=crawler.stats,
-        )
-        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        return extension
-
-    def item_scraped(self, item: Any, response: Response) -> None:
-        if isinstance(item, dict) and "word_count" in item:
-            self.tally.add(item)
-
-    def spider_closed(self, reason: str) -> None:
-        from crawler.runlog import stats_path_for
-        from crawler.state import utc_iso
-
-        stats_path = stats_path_for(self.output_dir, self.site, self.run_id)
-        data: dict[str, Any] = {}
-        with contextlib.suppress(OSError, ValueError):  # no stats file: the row is still worth keeping
-            data = json.loads(stats_path.read_text(encoding="utf-8"))
-        if reason == "shutdown":  # an interrupted run is not the site's usual day
-            return
-        row = self.tally.row(
-            site=self.site,
-            run_id=self.run_id,
-            finished_at=utc_iso(),
-            rejected={k: int(v) for k, v in (data.get("rejected") or {}).items() if k != "duplicate"},
-            failed={k: int(v) for k, v in (data.get("failed") or {}).items()},
-        )
-        try:
-            memory = open_site_memory(self.location)
-            try:
-                earlier = memory.health(self.site, self.settings.baseline_runs)
-                status, reasons = verdict([*earlier, row], self.settings)
-                row["drift"] = reasons if status == "drift" else []
-                row["status"] = status
-                memory.put_health(self.site, self.run_id, row["finished_at"], row)
-            finally:
-                memory.close()
-        except Exception as exc:  # best effort: the run's articles are written; its history is not vital
-            logger.warning("%s: health of run %s not recorded: %s", self.site, self.run_id, exc)
-            return
-        if status == "drift":
-            logger.warning("%s DRIFTED against its last %d runs: %s", self.site, len(earlier), "; ".join(reasons))
-        if self.stats is not None:
-            self.stats.set_value("presswash/health/status", status)
-            self.stats.set_value("presswash/health/drift", list(row["drift"]))
-        if data:
-            data["health"] = row
-            tmp = stats_path.with_name(stats_path.name + ".tmp")
-            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            os.replace(tmp, stats_path)

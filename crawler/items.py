@@ -1,7 +1,10 @@
-"""What the spider hands to the pipelines: the fetched page as a RawDocument, not yet cleaned.
+"""What the spider hands to the pipelines (the fetched page as a RawDocument, not yet cleaned), and the
+DropItem a pipeline raises for a rejected one.
 
-The CleanPipeline turns a PageItem into a plain dict (the Article's JSON form), so the JSON-lines writer
-and any Scrapy FEEDS exporter (S3, GCS, CSV...) see the same record without knowing our types.
+The CleanPipeline turns a PageItem into the Article itself, which every later stage takes as it is (no
+round trip through a dict): the dedup stage, the JSON-lines writer (Article.to_json_line, the one
+serializer), the PostgreSQL sink, the signal handlers, and Scrapy's FEEDS exporters (S3, GCS, CSV...),
+which read a pydantic model through itemadapter like any item.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scrapy.exceptions import DropItem
+
+from cleaners.article import Rejected
 from cleaners.document import RawDocument
 
 
@@ -22,3 +28,13 @@ class PageItem:
 
     raw: RawDocument
     overrides: tuple[tuple[str, Any], ...] = ()
+
+
+class Rejection(DropItem):
+    """An article the cleaner (or the dedup stage) rejected: carries the Rejected value so the reason
+    reaches the stats, and for a duplicate the id of the article it duplicates."""
+
+    def __init__(self, rejected: Rejected, duplicate_of: str | None = None) -> None:
+        super().__init__(f"{rejected.reason.value}: {rejected.detail}")
+        self.rejected = rejected
+        self.duplicate_of = duplicate_of

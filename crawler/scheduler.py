@@ -33,7 +33,6 @@ enough (APScheduler requires both). :func:`cron_trigger` translates.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -45,12 +44,15 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from cleaners.config import ConfigError
+from cleaners.timestamps import utc_iso
+from crawler.config import STATE_ENV, SchedulerSettings, load_recurring_settings, state_location
+from crawler.cron import cron_trigger
 from crawler.runlog import (
     EXIT_LOCKED,
     HELD_LOCKS_ENV,
@@ -62,93 +64,18 @@ from crawler.runlog import (
     read_run_counts,
     this_host,
 )
-from crawler.state import (
-    STATE_ENV,
-    RunRecord,
-    SchedulerSettings,
-    StateStore,
-    load_recurring_settings,
-    open_state_store,
-    parse_iso,
-    reap_stale_runs,
-    state_location,
-    utc_iso,
-)
+from crawler.state import open_state_store
+from crawler.state.interfaces import StateStore
+from crawler.state.records import RunRecord, parse_iso, reap_stale_runs
 
 logger = logging.getLogger(__name__)
 
+
 EXIT_OK, EXIT_CONFIG = 0, 2
+
+
 #: After the stop timeout and a forced-stop signal, how long a crawl gets before SIGKILL.
 KILL_GRACE_SECONDS = 30.0
-
-_CRON_MACROS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-# --- cron ---------------------------------------------------------------------------------------------
-
-
-def _cron_days(field_text: str) -> list[int]:
-    """crontab(5) day-of-week field -> sorted day numbers, 0 = Sunday (7 is Sunday too)."""
-
-    def number(token: str) -> int:
-        token = token.strip().lower()
-        if token[:3] in _DAY_NAMES and not token.isdigit():
-            return _DAY_NAMES.index(token[:3])
-        value = int(token)
-        if not 0 <= value <= 7:
-            raise ValueError(f"day of week {value} out of range 0-7")
-        return value
-
-    days: set[int] = set()
-    for item in field_text.split(","):
-        base, _, step_text = item.partition("/")
-        step = int(step_text) if step_text else 1
-        if base == "*":
-            start, end = 0, 6
-        elif "-" in base:
-            low, _, high = base.partition("-")
-            start, end = number(low), number(high)
-        else:
-            start = number(base)
-            end = 6 if step_text else start  # "1/2" means 1-6/2 in Vixie cron
-        days.update(value % 7 for value in range(start, end + 1, step))
-    return sorted(days)
-
-
-def cron_trigger(expression: str, timezone: tzinfo | str | None = None) -> Any:
-    """An APScheduler trigger that fires exactly when crontab(5) would for this expression."""
-    from apscheduler.triggers.combining import OrTrigger
-    from apscheduler.triggers.cron import CronTrigger
-
-    text = " ".join(expression.split())
-    text = _CRON_MACROS.get(text.lower(), text)
-    if text.startswith("@"):
-        raise ValueError(f"cron macro {text} is not supported by the scheduler")
-    parts = text.split(" ")
-    if len(parts) != 5:
-        raise ValueError(f"cron expression needs 5 fields, got {len(parts)}: {expression!r}")
-    minute, hour, dom, month, dow = (part.lower() for part in parts)
-    common = {"minute": minute, "hour": hour, "month": month, "timezone": timezone}
-    if dow.startswith("*"):
-        dow_names = "*" if dow == "*" else ",".join(_DAY_NAMES[d] for d in _cron_days(dow))
-    else:
-        dow_names = ",".join(_DAY_NAMES[d] for d in _cron_days(dow))
-    if not dom.startswith("*") and not dow.startswith("*"):
-        # crontab: "1 * 1" with a weekday means the 1st OR that weekday.
-        return OrTrigger([CronTrigger(day=dom, **common), CronTrigger(day_of_week=dow_names, **common)])
-    return CronTrigger(day=dom, day_of_week=dow_names, **common)
-
-
-# --- the scheduler ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -507,9 +434,6 @@ def _last_line(path: str | None, limit: int = 300) -> str:
     return lines[-1][:limit] if lines else ""
 
 
-# --- entry point --------------------------------------------------------------------------------------
-
-
 def scheduled_sites(config_path: str | None, names: Sequence[str] | None = None) -> list[ScheduledSite]:
     """Enabled (or named) sites that have a ``schedule``; a site without one is left to cron or hand runs."""
     from crawler.sites import load_sites
@@ -551,7 +475,7 @@ def run_scheduler(
     strings where ``{site}``, ``{run_id}``, ``{output}``, ``{config}``, ``{clean_config}`` and
     ``{python}`` are filled in. ``lock_dir`` replaces the site locks' directory (beside the state).
     """
-    from crawler.redis_mode import load_scale_settings
+    from crawler.config import load_scale_settings
 
     recurring = load_recurring_settings(clean_config)
     scale = load_scale_settings(clean_config)
@@ -609,87 +533,9 @@ def run_scheduler(
         store.close()
 
 
-# --- argparse glue ------------------------------------------------------------------------------------
-
-
-def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `presswash schedule` (crawler/cli.py adds them to its sub-command)."""
-    parser.add_argument("--sites", metavar="FILE", dest="sites_file", help="sites file (default: config/sites.yaml)")
-    parser.add_argument("--config", metavar="FILE", help="presswash.yaml (default: $PRESSWASH_CONFIG, config/)")
-    parser.add_argument(
-        "--site", metavar="NAME", action="append", dest="sites", help="schedule only this site (repeatable)"
-    )
-    parser.add_argument("--output", metavar="DIR", default="output", help="output directory (default: output)")
-    parser.add_argument("--clean-config", metavar="FILE", help=argparse.SUPPRESS)  # the old name of --config
-    parser.add_argument("--state", metavar="PATH", help="state file (default: state.path under the output)")
-    parser.add_argument("--run-now", action="store_true", help="also run every site once at start")
-    parser.add_argument("--max-parallel", metavar="N", type=int, help="sites crawled at once (scheduler config)")
-    parser.add_argument("--timezone", metavar="TZ", help="time zone of the cron expressions (default: local)")
-    parser.add_argument(
-        "--seed-only",
-        action="store_true",
-        help="shared crawl (scale.redis_url): each tick runs `presswash seed --site NAME`; long-running "
-        "`presswash crawl` workers take the work (docs/scaling.md)",
-    )
-    parser.set_defaults(handler=schedule_command)
-
-
-def schedule_command(args: argparse.Namespace) -> int:
-    """Run `presswash schedule` from parsed arguments; returns the exit status."""
-    logging.getLogger(__name__).setLevel(logging.INFO)  # a daemon's starts and ends belong in its log
-    from crawler.sites import split_config_args
-
-    args.config, args.clean_config = split_config_args(args.config, args.sites_file, args.clean_config)
-    settings = load_recurring_settings(args.clean_config).scheduler
-    changes: dict[str, Any] = {}
-    if args.max_parallel:
-        changes["max_parallel_runs"] = args.max_parallel
-    if args.timezone:
-        changes["timezone"] = args.timezone
-    if changes:
-        settings = settings.model_copy(update=changes)
-    command, lock_dir = None, None
-    if args.seed_only:
-        command = seed_command_template(args.config, args.clean_config)
-        lock_dir = Path(args.output).resolve() / "locks" / "seed"  # never the crawl workers' site locks
-    else:
-        from crawler.redis_mode import load_scale_settings
-
-        if load_scale_settings(args.clean_config).redis_url:
-            logger.warning(
-                "shared crawl (scale.redis_url): each tick starts a crawl that only takes what `presswash seed` "
-                "queued; to seed on schedule for long-running workers, use --seed-only (docs/scaling.md)"
-            )
-    return run_scheduler(
-        args.config,
-        output_dir=args.output,
-        sites=args.sites,
-        clean_config=args.clean_config,
-        state=args.state,
-        settings=settings,
-        command=command,
-        run_now=args.run_now,
-        lock_dir=lock_dir,
-    )
-
-
-def seed_command_template(config: str | None, clean_config: str | None) -> list[str]:
-    """The command of a --seed-only tick (placeholders as in :func:`run_scheduler`'s ``command``)."""
-    command = ["{python}", "-m", "crawler.cli", "seed", "--site", "{site}"]
-    if config:
-        command += ["--sites", "{config}"]
-    if clean_config:
-        command += ["--config", "{clean_config}"]
-    return command
-
-
 __all__ = [
     "ScheduledSite",
     "Scheduler",
-    "add_schedule_arguments",
-    "cron_trigger",
     "run_scheduler",
-    "schedule_command",
     "scheduled_sites",
-    "seed_command_template",
 ]

@@ -89,20 +89,20 @@ FEED_EXPORT_ENCODING = "utf-8"
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 300,
     # The site's learned template (lines recurring across its articles) comes off here, in the crawl's
-    # process where records arrive in order (crawler/learning.py; docs/health.md).
-    "crawler.learning.SiteTemplatePipeline": 400,
+    # process where records arrive in order (crawler/pipelines/site_template.py; docs/health.md).
+    "crawler.pipelines.SiteTemplatePipeline": 400,
     "crawler.pipelines.DedupPipeline": 500,
     "crawler.pipelines.JsonlWriterPipeline": 800,
     # After the JSON lines (the record of truth): only written articles are loaded. Without a DSN it
     # leaves itself out (NotConfigured); with PostgreSQL down it counts and lets every item through.
-    "crawler.postgres.PostgresPipeline": 900,
+    "crawler.pipelines.PostgresPipeline": 900,
 }
 EXTENSIONS = {
     "crawler.extensions.SiteGuard": 100,  # site lock + JOBDIR hygiene, before anything opens the JOBDIR
     "crawler.extensions.DiskGuard": 110,  # a full disk stops the crawl with a clear error; stops end
     "crawler.extensions.RunAccounting": 500,
     # After RunAccounting (its stats file is written first): the site's health row, drift vs its baseline.
-    "crawler.health.SiteHealthRecorder": 505,
+    "crawler.extensions.SiteHealthRecorder": 505,
     "crawler.extensions.FetchStateRecorder": 510,
     # The run log's record of a `scrapy crawl` or scrapyd run (`presswash crawl` and the scheduler record
     # their own: PRESSWASH_RUN_RECORDED, $PRESSWASH_HELD_LOCKS).
@@ -152,9 +152,9 @@ PRESSWASH_RUN_RECORDED = False
 
 # Scale-out (docs/scaling.md). `presswash crawl` fills these from the scale: section of presswash.yaml;
 # the environment variables serve `scrapy crawl` and scrapyd. With a Redis URL the spider puts the site's
-# request queue and fingerprints (scrapy-redis) and the state (crawler.state_redis) on that server, so any
+# request queue and fingerprints (scrapy-redis) and the state (crawler.state.redis_store) on that server, so any
 # number of processes crawl one site together; `presswash seed` queues its entry points.
 PRESSWASH_REDIS_URL = os.environ.get("PRESSWASH_REDIS_URL") or None
 PRESSWASH_REDIS_PREFIX = os.environ.get("PRESSWASH_REDIS_PREFIX") or "presswash"  # every key starts with it
-# Every written article is also upserted into <schema>.articles (crawler.postgres.PostgresPipeline).
+# Every written article is also upserted into <schema>.articles (crawler.pipelines.PostgresPipeline).
 PRESSWASH_POSTGRES_DSN = os.environ.get("PRESSWASH_POSTGRES_DSN") or None

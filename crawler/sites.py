@@ -30,6 +30,7 @@ from cleaners.config import ConfigError, load_yaml, validate
 from cleaners.options import find_config
 from cleaners.patterns import unsafe_reason
 from cleaners.site_rules import SiteRules, compile_site_rules
+from crawler.cron import validate_cron
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -82,72 +83,7 @@ Pattern = Annotated[str, AfterValidator(_check_pattern)]
 Language = Annotated[str, AfterValidator(_check_language)]
 Domain = Annotated[str, AfterValidator(_check_domain)]
 
-# --- cron --------------------------------------------------------------------------------------------
-
-_CRON_MACROS = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-_MONTHS = {
-    name: i
-    for i, name in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
-}
-_DAYS = {name: i for i, name in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}
-# (name, low, high, names)
-_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
-    ("minute", 0, 59, {}),
-    ("hour", 0, 23, {}),
-    ("day of month", 1, 31, {}),
-    ("month", 1, 12, _MONTHS),
-    ("day of week", 0, 7, _DAYS),
-)
-
-
-def validate_cron(expression: str) -> str:
-    """Check a standard 5-field cron expression (or @daily-style macro); raise ValueError saying what is wrong.
-
-    Written here rather than pulled from a dependency: the scheduler may use any cron library, but the
-    config must be refused at load, with the field named, whatever runs it later.
-    """
-    expression = " ".join(expression.split())
-    fields = _CRON_MACROS.get(expression.lower(), expression).split(" ")
-    if len(fields) != 5:
-        raise ValueError(
-            f"cron expression needs 5 fields (minute hour day-of-month month day-of-week), got {len(fields)}"
-        )
-    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
-        for item in text.split(","):
-            _check_cron_item(item.lower(), name, low, high, names)
-    return expression
-
-
-def _check_cron_item(item: str, name: str, low: int, high: int, names: dict[str, int]) -> None:
-    def number(token: str) -> int:
-        if token in names:
-            return names[token]
-        if not token.isdigit():
-            raise ValueError(f"cron {name}: {token!r} is not a number")
-        value = int(token)
-        if not low <= value <= high:
-            raise ValueError(f"cron {name}: {value} out of range {low}-{high}")
-        return value
-
-    base, _, step = item.partition("/")
-    if step and (not step.isdigit() or int(step) == 0):
-        raise ValueError(f"cron {name}: bad step {step!r}")
-    if base == "*":
-        return
-    if "-" in base:
-        start, _, end = base.partition("-")
-        if number(start) > number(end):
-            raise ValueError(f"cron {name}: range {base!r} runs backwards")
-    else:
-        number(base)
+# --- cron ---------------------------------------------------------------------------------------------
 
 
 def _cron_validator(value: str | None) -> str | None:
@@ -231,7 +167,8 @@ class SiteConfig(BaseModel):
     home: Url | None = Field(
         default=None,
         description="the site's home page: its <link rel=alternate> feeds and robots.txt sitemaps are "
-        "found and crawled (crawler/autodiscovery.py); without article_url, every page under it is a candidate",
+        "found and crawled (crawler/discovery.py: alternate_feeds); without article_url, every page under it "
+        "is a candidate",
     )
     allowed_domains: list[Domain] = Field(default_factory=list)
     feeds: list[Url] = Field(default_factory=list, description="RSS or Atom feeds")

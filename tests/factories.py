@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.state import FetchState
+from crawler.state.records import FetchState
 
 
 def fetch_state(url_key: str = "https://example.com/a", **changes: object) -> FetchState:

@@ -1,4 +1,4 @@
-"""crawler.archive: WARC records of fetched article pages, re-cleaned offline into the crawl's records."""
+"""crawler.sinks.archive: WARC records of fetched article pages, re-cleaned offline into the crawl's records."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from cleaners.document import RawDocument
 from cleaners.jsonl import read_jsonl
 from cleaners.options import load_options
 from cleaners.sources import iter_warc
-from crawler.archive import (
+from crawler.sinks.archive import (
     MARKER_SUFFIX,
     FetchedResponse,
     WarcArchive,
@@ -263,7 +263,7 @@ KILLED_WRITER = textwrap.dedent(
     import sys, time
     sys.path.insert(0, {root!r})
     from datetime import UTC, datetime
-    from crawler.archive import FetchedResponse, WarcArchive
+    from crawler.sinks.archive import FetchedResponse, WarcArchive
     archive = WarcArchive({root_dir!r}, "demo")
     body = b"<html><body><p>" + b"lorem ipsum " * 20000 + b"</p></body></html>"
     n = 0

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.autodiscovery import alternate_feeds
-from crawler.redis_mode import seed_entries
+from crawler.discovery import alternate_feeds
+from crawler.scaleout.seeds import seed_entries
 from crawler.sites import load_sites
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 from http_server import start_server_subprocess, stop_server
 
+from cleaners.article import Article
 from cleaners.core import clean
 from cleaners.document import RawDocument
 from cleaners.jsonl import JsonlWriter, read_jsonl
@@ -303,7 +304,7 @@ def test_spider_applies_site_politeness_and_identity() -> None:
     the project and the operator's contact URL."""
     from scrapy.crawler import Crawler
 
-    from crawler.crawl import build_settings
+    from crawler.runner import build_settings
     from crawler.spiders.news import NewsSpider
 
     crawler = Crawler(NewsSpider, build_settings({"PRESSWASH_CONTACT_URL": "mailto:ops@example.org"}))
@@ -428,12 +429,12 @@ def test_killed_crawl_leaves_whole_lines_and_no_workers(tmp_path: Path) -> None:
 
 
 def test_pipelines_without_a_crawler(tmp_path: Path) -> None:
-    """The pipelines take plain values, so they run without Scrapy's engine: an article becomes a dict
-    and one whole JSON line; a rejection is a DropItem carrying the cleaner's reason."""
+    """The pipelines take plain values, so they run without Scrapy's engine: a page becomes the Article
+    itself (no dict in between) and one whole JSON line, its to_json_line; a rejection is a DropItem
+    carrying the cleaner's reason."""
     import asyncio
 
-    from crawler.extensions import Rejection
-    from crawler.items import PageItem
+    from crawler.items import PageItem, Rejection
     from crawler.pipelines import CleanPipeline, JsonlWriterPipeline
 
     paragraph = (
@@ -447,7 +448,7 @@ def test_pipelines_without_a_crawler(tmp_path: Path) -> None:
     writer.open_spider()
     raw = RawDocument(content=page.encode(), url="http://127.0.0.1/news/1.html", content_type="text/html", site="unit")
     record = asyncio.run(cleaner.process_item(PageItem(raw)))
-    assert isinstance(record, dict) and record["site"] == "unit" and paragraph in record["text"]
+    assert isinstance(record, Article) and record.site == "unit" and paragraph in record.text
     assert writer.process_item(record) is record
     with pytest.raises(Rejection) as caught:
         asyncio.run(cleaner.process_item(PageItem(raw, overrides=(("min_words", 10_000),))))
@@ -456,6 +457,6 @@ def test_pipelines_without_a_crawler(tmp_path: Path) -> None:
     cleaner.close_spider()
     writer.close_spider()
     [line] = (tmp_path / "unit" / "2026-01-02.jsonl").read_text(encoding="utf-8").splitlines()
-    assert json.loads(line) == record
+    assert line == record.to_json_line()
     with pytest.raises(ValueError, match="PRESSWASH_CLEAN_MODE"):
         CleanPipeline(mode="threads")

@@ -23,7 +23,8 @@ from cleaners.dedup import (
 )
 from cleaners.text import content_hash, normalize, stable_id, word_count, words
 from cleaners.urls import normalize_url
-from crawler.state import SqliteStateStore, load_recurring_settings
+from crawler.config import load_recurring_settings
+from crawler.state.sqlite import SqliteStateStore
 
 BODY = [
     "The harbour authority has approved plans for a new ferry terminal on the eastern quay, ending a two-year "
@@ -395,3 +396,26 @@ def test_lsh_bands_are_the_ones_datasketch_picks(num_perm: int) -> None:
                 lsh_bands.__wrapped__(threshold, num_perm)
             continue
         assert lsh_bands.__wrapped__(threshold, num_perm) == (lsh.b, lsh.r), threshold
+
+
+def test_emitter_admits_writes_records_counts_in_that_order() -> None:
+    """cleaners.emit: a written article is recorded after its line; a failed write releases it (a later
+    copy is written, not taken for a duplicate of a line that does not exist); a duplicate is counted."""
+    from cleaners.emit import Emitter
+    from cleaners.stats import RunStats
+
+    stats = RunStats()
+    emitter = Emitter(DedupIndex(MemoryDedupStore()), stats)
+    lines: list[str] = []
+
+    def broken(line: str) -> None:
+        raise OSError("disk full")
+
+    first = article(f"{BASE}/news/ferry-terminal.html", ORIGINAL)
+    with pytest.raises(OSError):
+        emitter.emit(first, broken)
+    written = emitter.emit(first, lines.append)
+    assert isinstance(written, Article) and lines == [written.to_json_line()]
+    copy = emitter.emit(article("https://ledger.example/ferry", ORIGINAL), lines.append)
+    assert not isinstance(copy, Article) and copy.reason is RejectReason.DUPLICATE and len(lines) == 1
+    assert (stats.written, dict(stats.rejected)) == (1, {"duplicate": 1})

@@ -22,7 +22,7 @@ from crawler.discovery import (
     sitemaps_in_robots,
     strip_tracking,
 )
-from crawler.middlewares import backoff_delay, retry_after_seconds
+from crawler.middlewares.retry import backoff_delay, retry_after_seconds
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0">

@@ -543,7 +543,7 @@ def _crawl_config(tmp_path: Path, state_path: str) -> Path:
 
 
 def test_an_unusable_state_path_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from crawler.crawl import EXIT_CONFIG, run_crawl
+    from crawler.runner import EXIT_CONFIG, run_crawl
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -563,7 +563,7 @@ def test_an_unusable_state_path_is_a_config_error(tmp_path: Path, capsys: pytest
 def test_a_run_id_that_is_not_one_path_component_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], run_id: str
 ) -> None:
-    from crawler.crawl import EXIT_CONFIG, run_crawl
+    from crawler.runner import EXIT_CONFIG, run_crawl
 
     monkeypatch.setenv("PRESSWASH_RUN_ID", run_id)
     config = _crawl_config(tmp_path, str(tmp_path / "state.sqlite3"))
@@ -657,7 +657,8 @@ def pg() -> Iterator[tuple[str, str]]:
 def test_load_with_one_malformed_line_loads_the_other_lines(pg: tuple[str, str], tmp_path: Path) -> None:
     import argparse
 
-    from crawler.postgres import add_load_arguments, fetch_records, load_command
+    from crawler.cli.load import add_load_arguments, load_command
+    from crawler.sinks.postgres import fetch_records
 
     dsn, schema = pg
     out = tmp_path / "out.jsonl"

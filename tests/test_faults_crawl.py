@@ -33,9 +33,11 @@ from test_state_redis import ORIGINAL, OTHER, SYNDICATED, make
 
 from cleaners.article import Article
 from cleaners.dedup import Duplicate, DuplicateKind
+from cleaners.timestamps import utc_iso
+from crawler.config import StateSettings
 from crawler.liveness import ProcessId, process_start_token, this_host
-from crawler.state import MAINTENANCE_BATCH, SqliteStateStore, StateSettings, utc_iso, vacuum
-from crawler.state_redis import SharedDedupIndex, dedup_index_for
+from crawler.state.dedup_index import SharedDedupIndex, dedup_index_for
+from crawler.state.sqlite import MAINTENANCE_BATCH, SqliteStateStore, vacuum
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -226,7 +228,7 @@ def test_queued_requests_round_trip_as_json_with_the_spiders_meta() -> None:
 
 
 def test_redis_mode_sets_the_json_serializer() -> None:
-    from crawler.redis_mode import redis_settings
+    from crawler.scaleout.frontier import redis_settings
 
     settings = redis_settings("redis://127.0.0.1:6379/0", "presswash", "demo")
     assert settings["SCHEDULER_SERIALIZER"] == "crawler.redis_serializer"
@@ -322,7 +324,7 @@ def test_a_crawl_killed_with_sigkill_is_listed_as_interrupted(tmp_path: Path) ->
 
 
 def test_a_reused_pid_does_not_keep_a_dead_run_running(tmp_path: Path, other_process: subprocess.Popen[bytes]) -> None:
-    from crawler.state import RunRecord, reap_stale_runs
+    from crawler.state.records import RunRecord, reap_stale_runs
 
     with SqliteStateStore(tmp_path / "state.sqlite3") as store:
         reused = RunRecord("old", "demo", "2020-01-01T00:00:00Z", pid=other_process.pid, host=this_host())
@@ -786,7 +788,7 @@ def test_a_threshold_change_rebands_in_batches(tmp_path: Path) -> None:
 
 
 def test_closing_the_shared_state_gives_up_its_claims(tmp_path: Path) -> None:
-    from crawler.recurring import SharedState
+    from crawler.state.shared import SharedState
 
     location = str(tmp_path / "state.sqlite3")
     shared = SharedState.acquire(location)

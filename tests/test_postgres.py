@@ -1,6 +1,7 @@
-"""crawler.postgres against a real PostgreSQL: the table follows the article schema, rows equal the JSON
-lines, loading is idempotent and only moves versions forward, and a server that is down never costs an
-article or the crawl. Each test works in its own schema (tests/services.py), dropped afterwards."""
+"""crawler.sinks.postgres and its pipeline against a real PostgreSQL: the table follows the article
+schema, rows equal the JSON lines, loading is idempotent and only moves versions forward, and a server
+that is down never costs an article or the crawl. Each test works in its own schema (tests/services.py),
+dropped afterwards."""
 
 from __future__ import annotations
 
@@ -19,17 +20,16 @@ from cleaners.article import Article, Removal
 from cleaners.config import ConfigError
 from cleaners.jsonl import JsonlWriter, read_jsonl
 from cleaners.text import content_hash, stable_id, word_count
-from crawler.postgres import (
+from crawler.cli.load import add_load_arguments, load_command
+from crawler.pipelines.postgres import PostgresPipeline
+from crawler.sinks.postgres import (
     ARTICLE_COLUMNS,
     EXTRA_COLUMNS,
     MIGRATIONS_TABLE,
     SCHEMA_VERSION,
-    PostgresPipeline,
     PostgresSchemaError,
-    add_load_arguments,
     ensure_schema,
     fetch_records,
-    load_command,
     upsert_articles,
 )
 
@@ -221,7 +221,7 @@ class Stats:
         self.values[key] = self.values.get(key, 0) + count
 
 
-def run_items(pipeline: PostgresPipeline, items: list[dict[str, Any]]) -> list[Any]:
+def run_items(pipeline: PostgresPipeline, items: list[Article]) -> list[Any]:
     async def go() -> list[Any]:
         return [await pipeline.process_item(item) for item in items]
 
@@ -235,12 +235,13 @@ def run_items(pipeline: PostgresPipeline, items: list[dict[str, Any]]) -> list[A
 def test_pipeline_loads_in_batches(pg: tuple[str, str]) -> None:
     dsn, schema = pg
     stats = Stats()
-    items = [make_article(n).model_dump(mode="json") for n in range(5)]
+    items = [make_article(n) for n in range(5)]  # the crawl's items: Articles, as CleanPipeline returns them
     pipeline = PostgresPipeline(dsn=dsn, schema=schema, batch_size=2, stats=stats)
     assert run_items(pipeline, items) == items  # items go on unchanged
     assert stats.values == {"presswash/postgres/inserted": 5}
     with psycopg.connect(dsn) as conn:
-        assert fetch_records(conn, schema) == sorted(items, key=lambda r: r["id"])
+        records = [item.model_dump(mode="json") for item in items]
+        assert fetch_records(conn, schema) == sorted(records, key=lambda r: r["id"])
 
 
 def free_port() -> int:
@@ -251,10 +252,10 @@ def free_port() -> int:
 
 def test_pipeline_with_the_server_down_counts_and_passes_every_item(caplog: pytest.LogCaptureFixture) -> None:
     stats = Stats()
-    items = [make_article(n).model_dump(mode="json") for n in range(7)]
+    items = [make_article(n) for n in range(7)]
     dsn = f"postgresql://presswash:secret@127.0.0.1:{free_port()}/nowhere"
     pipeline = PostgresPipeline(dsn=dsn, batch_size=3, retry_seconds=60, connect_timeout=1, stats=stats)
-    with caplog.at_level(logging.WARNING, logger="crawler.postgres"):
+    with caplog.at_level(logging.WARNING, logger="crawler.pipelines.postgres"):
         assert run_items(pipeline, items) == items
     assert stats.values == {"presswash/postgres/failed": 7}
     unavailable = [r for r in caplog.records if "is unavailable" in r.getMessage()]

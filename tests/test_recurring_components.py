@@ -24,24 +24,22 @@ from cleaners.document import RawDocument
 from cleaners.jsonl import JsonlWriter
 from cleaners.sources import iter_warc
 from cleaners.urls import normalize_url
-from crawler.archive import MARKER_SUFFIX, FetchedResponse, WarcArchive
-from crawler.extensions import (
-    ARTICLE,
-    KIND_META,
-    KNOWN_MESSAGE,
-    REFETCH_META,
-    FetchStateRecorder,
-    Rejection,
-    classify_failure,
-)
-from crawler.middlewares import ArchiveMiddleware, ConditionalGetMiddleware
-from crawler.pipelines import DedupPipeline
-from crawler.recurring import JOBDIR_MARKER, JobDir, SharedState
-from crawler.state import FetchState
+from crawler.extensions.accounting import classify_failure
+from crawler.extensions.fetch_state import FetchStateRecorder
+from crawler.items import Rejection
+from crawler.meta import ARTICLE, KIND_META, KNOWN_MESSAGE, REFETCH_META
+from crawler.middlewares.archive import ArchiveMiddleware
+from crawler.middlewares.conditional_get import ConditionalGetMiddleware
+from crawler.pipelines.dedup import DedupPipeline
+from crawler.sinks.archive import MARKER_SUFFIX, FetchedResponse, WarcArchive
+from crawler.state.jobdir import JOBDIR_MARKER, JobDir
+from crawler.state.records import FetchState
+from crawler.state.shared import SharedState
 
 
-def as_item(item: Article) -> dict[str, Any]:
-    return item.model_dump(mode="json")
+def as_item(item: Article) -> Article:
+    """What the dedup stage receives in a crawl: the Article itself, as CleanPipeline returns it."""
+    return item
 
 
 @pytest.fixture
@@ -64,12 +62,12 @@ def test_dedup_pipeline_versions_updates_and_drops_duplicates_with_the_original_
     ):
         with pytest.raises(Rejection) as caught:
             pipeline.process_item(as_item(duplicate))
-        assert caught.value.duplicate_of == first["id"] and caught.value.rejected.reason.value == "duplicate"
-        assert caught.value.rejected.detail.startswith(f"{kind} duplicate of {first['id']}")
+        assert caught.value.duplicate_of == first.id and caught.value.rejected.reason.value == "duplicate"
+        assert caught.value.rejected.detail.startswith(f"{kind} duplicate of {first.id}")
 
     update = as_item(article(f"{BASE}/a.html", [*ORIGINAL, "Update: the vote was postponed to Friday."]))
     admitted = pipeline.process_item(update)
-    assert admitted["id"] == first["id"] and admitted["version"] == 2
+    assert admitted.id == first.id and admitted.version == 2
     assert pipeline.process_item({"not": "an article"}) == {"not": "an article"}
 
 
@@ -77,7 +75,7 @@ def test_an_article_dropped_after_admission_is_released(pipeline: DedupPipeline)
     item = as_item(article(f"{BASE}/a.html", ORIGINAL))
     pipeline.process_item(item)
     pipeline.item_error(item, None, None)  # type: ignore[arg-type]  # e.g. the writer failed: not written
-    assert pipeline.process_item(as_item(article(f"{BASE}/copy.html", ORIGINAL)))["version"] == 1
+    assert pipeline.process_item(as_item(article(f"{BASE}/copy.html", ORIGINAL))).version == 1
 
 
 def test_a_duplicate_dropped_here_does_not_release_its_original_in_flight(pipeline: DedupPipeline) -> None:
@@ -94,7 +92,7 @@ def test_a_duplicate_dropped_here_does_not_release_its_original_in_flight(pipeli
 def test_open_replays_written_but_unrecorded_articles(tmp_path: Path) -> None:
     written = article(f"{BASE}/a.html", ORIGINAL)
     with JsonlWriter(tmp_path / "demo" / "2026-06-08.jsonl") as writer:  # written; the kill came before recording
-        writer.write(as_item(written))
+        writer.write_line(written.to_json_line())
     pipe = DedupPipeline(state_path=str(tmp_path / "state.sqlite3"), output_dir=tmp_path, site="demo", run_date="d")
     pipe.open_spider()
     try:
@@ -228,3 +226,18 @@ def test_presswash_clean_dedup_within_one_run(tmp_path: Path) -> None:
     assert {Path(e["source"]).name for e in stats.examples["duplicate"]} == {"b.html", "c.html"}
     plain = clean_inputs([str(tmp_path / "in")], output=tmp_path / "plain.jsonl", workers=1)
     assert plain.written == 4  # without --dedup, every article is written, as before
+
+
+def test_shared_registry_creates_once_and_reports_the_last_release() -> None:
+    """SharedPool and SharedState are both this registry: one value per key, closed by its last user."""
+    from crawler.registry import SharedRegistry
+
+    made: list[str] = []
+    registry: SharedRegistry[str, list[str]] = SharedRegistry()
+    first = registry.acquire("a", lambda: made.append("a") or ["a"])  # type: ignore[func-returns-value]
+    second = registry.acquire("a", lambda: made.append("again") or ["again"])  # type: ignore[func-returns-value]
+    assert first is second and made == ["a"]
+    assert registry.release("a") is False  # one user left
+    assert registry.release("a") is True  # the last one: the caller closes it
+    assert registry.release("a") is False  # nothing left to release
+    assert registry.acquire("a", lambda: ["new"]) == ["new"]  # a later user gets a new one

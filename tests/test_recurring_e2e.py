@@ -39,7 +39,7 @@ from http_server import start_server_subprocess, stop_server
 from cleaners.jsonl import read_jsonl
 from cleaners.urls import normalize_url
 from crawler.sites import load_sites
-from crawler.state import SqliteStateStore
+from crawler.state.sqlite import SqliteStateStore
 
 pytestmark = pytest.mark.slow
 

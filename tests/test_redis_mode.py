@@ -1,4 +1,4 @@
-"""crawler.redis_mode: the settings switch to scrapy-redis, `presswash seed`, and the coordination that
+"""crawler.scaleout and load_scale_settings: the switch to scrapy-redis, `presswash seed`, the coordination that
 keeps the processes of one shared crawl open while any of them may still produce work.
 
 Every test that touches Redis uses its own key prefix (tests/services.py) and deletes it afterwards.
@@ -17,19 +17,11 @@ import scrapy
 from services import import_or_unavailable, redis_prefix, redis_url
 
 from cleaners.config import ConfigError
-from crawler.redis_mode import (
-    RedisCrawlCoordinator,
-    ScaleSettings,
-    SiteKeys,
-    add_seed_arguments,
-    crawl_overrides,
-    decode_entry,
-    load_scale_settings,
-    push_seeds,
-    redis_settings,
-    seed_command,
-    seed_entries,
-)
+from crawler.cli.seed import add_seed_arguments, seed_command
+from crawler.config import ScaleSettings, crawl_overrides, load_scale_settings
+from crawler.scaleout.coordinator import RedisCrawlCoordinator, push_seeds
+from crawler.scaleout.frontier import SiteKeys, redis_settings
+from crawler.scaleout.seeds import decode_entry, seed_entries
 from crawler.sites import load_sites
 
 import_or_unavailable("scrapy_redis", "pip install -e '.[dev]'")
@@ -93,9 +85,10 @@ def test_scale_settings_from_file_then_environment(tmp_path: Path) -> None:
 
 
 def test_seed_entries_are_what_start_requests_first(demo: Any) -> None:
-    from crawler import extensions, redis_mode
+    from crawler import meta
+    from crawler.scaleout import seeds
 
-    assert redis_mode.KIND_META == extensions.KIND_META  # kept apart so `presswash seed` does not load Scrapy
+    assert seeds.KIND_META is meta.KIND_META  # one vocabulary; crawler.meta loads no Scrapy (test_layers)
     entries = seed_entries(demo)
     assert [(e["url"], e["meta"]["presswash_kind"]) for e in entries] == [
         (f"{BASE}/robots.txt", "robots"),

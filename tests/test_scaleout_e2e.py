@@ -40,9 +40,9 @@ from http_server import start_server_subprocess, stop_server
 from services import delete_prefix, import_or_unavailable, postgres_schema, redis_url, require_redis
 
 from cleaners.jsonl import read_jsonl
-from crawler.postgres import fetch_records
-from crawler.redis_mode import RedisCrawlCoordinator
-from crawler.state import shared_state_location
+from crawler.config import shared_state_location
+from crawler.scaleout.coordinator import RedisCrawlCoordinator
+from crawler.sinks.postgres import fetch_records
 
 import_or_unavailable("scrapy_redis", "pip install -e '.[dev]'")
 psycopg = import_or_unavailable("psycopg", "pip install -e '.[dev]'")

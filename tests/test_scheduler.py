@@ -20,18 +20,15 @@ from typing import Any
 
 import pytest
 
-from crawler.runlog import (
-    HELD_LOCKS_ENV,
-    SiteBusy,
-    SiteLock,
-    add_runs_arguments,
-    format_runs,
-    hold_site_locks,
-    read_run_counts,
-    runs_command,
-)
-from crawler.scheduler import ScheduledSite, Scheduler, add_schedule_arguments, cron_trigger
-from crawler.state import RunRecord, SchedulerSettings, SqliteStateStore, utc_iso
+from cleaners.timestamps import utc_iso
+from crawler.cli.runs import add_runs_arguments, format_runs, runs_command
+from crawler.cli.schedule import add_schedule_arguments
+from crawler.config import SchedulerSettings
+from crawler.cron import cron_trigger
+from crawler.runlog import HELD_LOCKS_ENV, SiteBusy, SiteLock, hold_site_locks, read_run_counts
+from crawler.scheduler import ScheduledSite, Scheduler
+from crawler.state.records import RunRecord
+from crawler.state.sqlite import SqliteStateStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +75,7 @@ SCHEDULER = textwrap.dedent(
     sys.path.insert(0, {root!r})
     logging.basicConfig(level=logging.INFO)
     from crawler.scheduler import ScheduledSite, run_scheduler
-    from crawler.state import SchedulerSettings
+    from crawler.config import SchedulerSettings
     cfg = json.loads(sys.argv[1])
     factory = None
     if cfg.get("interval"):

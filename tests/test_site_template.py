@@ -1,4 +1,4 @@
-"""Learned site boilerplate (cleaners/site_template.py), site memory (crawler/site_memory.py, SQLite and
+"""Learned site boilerplate (cleaners/site_template.py), site memory (crawler/state/site_memory.py, SQLite and
 Redis) and health drift (crawler/health.py), without a crawl; `presswash clean --learn-template` on the
 fixture server's /h/ site."""
 
@@ -29,9 +29,9 @@ from cleaners.site_template import (
     site_key,
     suggest_rules,
 )
+from crawler.cli.health import format_health, sparkline
 from crawler.health import HealthSettings, RunTally, judge_drift, verdict
-from crawler.health_command import format_health, sparkline
-from crawler.site_memory import RedisSiteMemory, SqliteSiteMemory
+from crawler.state.site_memory import RedisSiteMemory, SqliteSiteMemory
 
 sys.path.insert(0, str(Path(__file__).parent / "site"))
 from health_site import CORRECTED, CORRECTION, footer_line, section_line, story_paragraphs
@@ -251,7 +251,7 @@ def test_clean_command_learns_per_registered_domain(demo_site: str, tmp_path: Pa
 
 
 def test_plot_says_what_it_needs_or_draws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from crawler.health_command import EXIT_OK, EXIT_USAGE, plot_health
+    from crawler.cli.health import EXIT_OK, EXIT_USAGE, plot_health
 
     target = tmp_path / "health.png"
     status = plot_health({"s": [{"written": 3, "median_words": 200}, {"written": 4, "median_words": 210}]}, target)

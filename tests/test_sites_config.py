@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from cleaners.config import ConfigError
-from crawler.sites import Politeness, expand_env, load_sites, validate_cron
+from crawler.cron import validate_cron
+from crawler.sites import Politeness, expand_env, load_sites
 
 ROOT = Path(__file__).resolve().parent.parent
 

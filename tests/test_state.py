@@ -15,21 +15,12 @@ import pytest
 from factories import fetch_state as fetch
 
 from cleaners.config import ConfigError
-from crawler.state import (
-    SCHEMA_VERSION,
-    STATE_ENV,
-    RecurringSettings,
-    RunRecord,
-    SqliteStateStore,
-    StateSchemaError,
-    StateStore,
-    conditional_headers,
-    fetch_decision,
-    load_recurring_settings,
-    open_state_store,
-    state_location,
-    utc_iso,
-)
+from cleaners.timestamps import utc_iso
+from crawler.config import STATE_ENV, RecurringSettings, load_recurring_settings, state_location
+from crawler.state import open_state_store
+from crawler.state.interfaces import StateStore
+from crawler.state.records import RunRecord, conditional_headers, fetch_decision
+from crawler.state.sqlite import SCHEMA_VERSION, SqliteStateStore, StateSchemaError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,7 +195,7 @@ def test_open_state_store_by_location(tmp_path: Path) -> None:
         assert isinstance(store, SqliteStateStore)
     finally:
         store.close()
-    # A redis:// location opens the Redis store (crawler.state_redis; tests/test_state_redis.py tests it
+    # A redis:// location opens the Redis store (crawler.state.redis_store; tests/test_state_redis.py tests it
     # against a real server): here, on a port nobody listens on, it says so instead of crawling without state.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

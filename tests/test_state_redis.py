@@ -25,8 +25,11 @@ from cleaners.config import ConfigError
 from cleaners.dedup import PARAMS_META_KEY, ArticleRef, DedupSettings, DedupStore, Duplicate, DuplicateKind
 from cleaners.text import content_hash, stable_id, word_count
 from cleaners.urls import normalize_url
-from crawler.state import RunRecord, SqliteStateStore, StateStore
-from crawler.state_redis import RedisStateStore, SharedDedupIndex, dedup_index_for, split_location
+from crawler.state.dedup_index import SharedDedupIndex, dedup_index_for
+from crawler.state.interfaces import StateStore
+from crawler.state.records import RunRecord
+from crawler.state.redis_store import RedisStateStore, split_location
+from crawler.state.sqlite import SqliteStateStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -257,7 +260,8 @@ RACER = textwrap.dedent(
     import json, sys
     sys.path[:0] = [{root!r}, {tests!r}]
     from test_state_redis import make, paragraphs
-    from crawler.state_redis import RedisStateStore, SharedDedupIndex
+    from crawler.state.dedup_index import SharedDedupIndex
+    from crawler.state.redis_store import RedisStateStore
     from cleaners.dedup import DedupIndex
     from cleaners.article import Article
     worker = sys.argv[1]

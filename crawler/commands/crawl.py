@@ -46,15 +46,13 @@ class Command(ScrapyCrawlCommand):
 
 def check_news_arguments(spargs: dict[str, str], settings: object) -> None:
     """What NewsSpider checks when it starts: the sites file, the site named, presswash.yaml."""
-    from cleaners.options import load_options
-    from crawler.recurring import recurring_scrapy_settings
-    from crawler.sites import load_sites
+    from crawler.config import load_config, load_sites_config, recurring_scrapy_settings
 
     get = settings.get  # type: ignore[attr-defined]
-    sites = load_sites(spargs.get("config") or get("PRESSWASH_SITES_CONFIG"))
+    sites = load_sites_config(spargs.get("config") or get("PRESSWASH_SITES_CONFIG"))
     name = spargs.get("site")
     if not name:
         raise ConfigError(f"{sites.path}: name a site with -a site=NAME (sites: {', '.join(sites.names)})")
     sites.get(name)
-    load_options(get("PRESSWASH_CONFIG"))
+    load_config(get("PRESSWASH_CONFIG"))
     recurring_scrapy_settings(settings, name)  # type: ignore[arg-type]  # the state, dedup and archive sections

@@ -15,7 +15,7 @@ persistent dupefilter would drop them. The spider's own set of requested URLs li
 Shared crawls (docs/scaling.md): with ``PRESSWASH_REDIS_URL`` set, the site's request queue and
 fingerprints live in Redis (scrapy-redis, on per-site keys) and so does the state, so any number of
 processes crawl the site together. They start from the entry points ``presswash seed`` queued (each taken
-by one process, through crawler.redis_mode.RedisCrawlCoordinator) instead of the config, and stay open
+by one process, through crawler.scaleout.coordinator.RedisCrawlCoordinator) instead of the config, and stay open
 while the queue has work or another process may still add some.
 
 Scrapy 2.16+ calls ``async def start()`` only (``start_requests`` is never called).
@@ -42,42 +42,39 @@ from cleaners.article import Article
 from cleaners.config import ConfigError
 from cleaners.document import RawDocument
 from cleaners.urls import normalize_url
-from crawler.autodiscovery import alternate_feeds
+from crawler.config import (
+    config_for,
+    crawl_overrides,
+    dedup_settings,
+    load_scale_settings,
+    load_sites_config,
+    recurring_scrapy_settings,
+    state_enabled,
+)
 from crawler.discovery import (
     DiscoveryError,
     Entry,
     SitemapStream,
     UrlPattern,
     UrlRules,
+    alternate_feeds,
     compile_patterns,
     is_too_old,
     parse_feed,
     resolve_links,
     sitemaps_in_robots,
 )
-from crawler.extensions import (
-    ARTICLE,
-    HINTS_META,
-    KIND_META,
-    REFETCH_META,
-    SOURCE_META,
-    classify_failure,
-    url_outcome,
-)
+from crawler.extensions.accounting import classify_failure
 from crawler.items import PageItem
-from crawler.middlewares import truncate_robots
-from crawler.recurring import SharedState, dedup_settings, recurring_scrapy_settings, state_enabled
-from crawler.redis_mode import (
-    SEED_SOURCE,
-    RedisCrawlCoordinator,
-    crawl_overrides,
-    load_scale_settings,
-    redis_settings,
-    seed_entries,
-)
+from crawler.meta import ARTICLE, HINTS_META, KIND_META, PRIORITY, REFETCH_META, SOURCE_META, url_outcome
+from crawler.middlewares.robots import truncate_robots
 from crawler.runlog import check_run_id
-from crawler.sites import SiteConfig, contact_warning, load_sites
-from crawler.state import FetchDecision, fetch_decision
+from crawler.scaleout.coordinator import RedisCrawlCoordinator
+from crawler.scaleout.frontier import redis_settings
+from crawler.scaleout.seeds import SEED_SOURCE, seed_entries
+from crawler.sites import SiteConfig, contact_warning
+from crawler.state.records import FetchDecision, fetch_decision
+from crawler.state.shared import SharedState
 
 if TYPE_CHECKING:
     from typing import Self
@@ -90,9 +87,6 @@ DEPTH_META = "presswash_depth"
 DEFAULT_MAX_SITEMAP_URLS = 50_000
 logger = logging.getLogger(__name__)
 _contact_warned = False  # `scrapy crawl`: the contact warning once per process
-
-# Discovery documents first (they lead to everything else), then articles, then pages to follow.
-PRIORITY = {"robots": 40, "feed": 30, "sitemap": 30, ARTICLE: 10, "page": 0}
 
 
 def run_identity(now: datetime | None = None) -> tuple[str, str]:
@@ -138,7 +132,7 @@ class NewsSpider(scrapy.Spider):
         the crawl must not start, and it must not "succeed" with nothing either.
         """
         settings = crawler.settings
-        sites = load_sites(self.config_path or settings.get("PRESSWASH_SITES_CONFIG"))
+        sites = load_sites_config(self.config_path or settings.get("PRESSWASH_SITES_CONFIG"))
         if not self.site_name:
             raise ConfigError(f"{sites.path}: name a site with -a site=NAME (sites: {', '.join(sites.names)})")
         self.site = site = sites.get(self.site_name)
@@ -212,7 +206,7 @@ class NewsSpider(scrapy.Spider):
                 yield request
 
     def _seed_requests(self, entry: dict[str, Any], source: str = SEED_SOURCE) -> Iterator[Request]:
-        """The requests for one entry point (crawler.redis_mode.seed_entries): the same whether it comes
+        """The requests for one entry point (crawler.scaleout.seeds.seed_entries): the same whether it comes
         from the config (a local crawl) or from the Redis seed queue (a shared one)."""
         url, kind = entry["url"], entry["meta"][KIND_META]
         callbacks = {"robots": self.parse_robots, "feed": self.parse_feed, "sitemap": self.parse_sitemap}
@@ -343,19 +337,18 @@ class NewsSpider(scrapy.Spider):
             hints=hints or {},
         )
 
-    def parse(self, response: Response) -> Iterator[dict[str, Any]]:
+    def parse(self, response: Response) -> Iterator[Article]:
         """Scrapy's default callback, used only for a URL handed in from outside the crawl:
         ``scrapy parse --spider news -a site=NAME URL`` shows the record this page gives (cleaned here, with
         the site's cleaning options; a rejection is logged with its reason). The crawl's own requests all
         name their callbacks; to clean pages without a crawl, ``presswash clean URL`` does the same."""
         from cleaners.core import clean
-        from cleaners.options import load_options
 
         raw = self._raw_document(response)
-        options = load_options(self.crawler.settings.get("PRESSWASH_CONFIG"))
+        options = config_for(self.crawler).options
         result = clean(raw, options.replace(**dict(self.site.cleaning_overrides)))
         if isinstance(result, Article):
-            yield result.model_dump(mode="json")
+            yield result
         else:
             logger.warning("%s: rejected as %s: %s", response.url, result.reason.value, result.detail)
 

@@ -1,7 +1,7 @@
 """The incremental state and the dedup index on Redis, shared by any number of crawl processes.
 
-:class:`RedisStateStore` implements the same interface as :class:`crawler.state.SqliteStateStore`
-(``crawler.state.StateStore`` and ``cleaners.dedup.DedupStore``), so everything that reads or writes the
+:class:`RedisStateStore` implements the same interface as :class:`crawler.state.sqlite.SqliteStateStore`
+(``crawler.state.interfaces.StateStore`` and ``cleaners.dedup.DedupStore``), so everything that reads or writes the
 state works unchanged when ``state.path`` (or ``$PRESSWASH_STATE_PATH``) is ``redis://host:port/db`` (an
 optional ``?prefix=NAME`` namespaces the keys, default ``presswash``; ``&heartbeat_ttl=S`` and
 ``&claim_ttl=S`` change the lease times below), and for every shared crawl (``scale.redis_url``).
@@ -11,7 +11,7 @@ seen by the next check) several processes get from **claims**: :meth:`RedisState
 runs the whole duplicate check (same id, content hash, near-duplicate signature) and, when the article
 is new, registers it as in flight, in one Lua script. Redis runs scripts one at a time, so of two
 processes holding copies of one story exactly one is admitted and the other sees it as a duplicate, even
-when both arrive in the same millisecond. :class:`SharedDedupIndex` is the DedupIndex that uses it.
+when both arrive in the same millisecond. crawler.state.dedup_index.SharedDedupIndex is the DedupIndex that uses it.
 Claims are leases: they end when the article is recorded (:meth:`save_article`) or released, and a
 process killed in between loses them when its heartbeat (``heartbeat_ttl``) or the lease itself
 (``claim_ttl``) runs out, so a restarted crawl can take the article again. :meth:`claim_url` gives the
@@ -48,259 +48,49 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
-from datetime import datetime
-from typing import Any, Protocol
+from importlib import resources
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from cleaners.article import Article
 from cleaners.config import ConfigError
-from cleaners.dedup import ArticleRef, Bucket, DedupIndex, DedupSettings, DedupStore, Duplicate, DuplicateKind
-from crawler.state import FetchState, RunRecord, SqliteStateStore, parse_iso
+from cleaners.dedup import ArticleRef, Bucket, Duplicate, DuplicateKind
 
-DEFAULT_PREFIX = "presswash"
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 #: Environment variable naming this process in claims and heartbeats (default: host:pid).
+from crawler.config import DEFAULT_PREFIX, check_prefix
+from crawler.state.records import FetchState, RunRecord, parse_iso
+
 WORKER_ENV = "PRESSWASH_WORKER_ID"
 
 _FETCH_FIELDS = tuple(f.name for f in fields(FetchState))
 _RUN_FIELDS = tuple(f.name for f in fields(RunRecord))
 
-# A claim is alive while its lease key exists and its owner's heartbeat does (or the owner is us).
-_LUA_HELPERS = r"""
-local function alive(prefix, owner, me)
-    if owner == me then return true end
-    return redis.call('EXISTS', prefix .. ':worker:' .. owner) == 1
-end
-local function claim_owner(prefix, id)
-    local value = redis.call('GET', prefix .. ':claim:' .. id)
-    if not value then return nil, nil end
-    local sep = string.find(value, '|', 1, true)
-    return string.sub(value, 1, sep - 1), string.sub(value, sep + 1)
-end
-local function split(text)
-    local out = {}
-    if not text or text == '' then return out end
-    for item in string.gmatch(text, '[^,]+') do out[#out + 1] = item end
-    return out
-end
-local function set_of(list)
-    local out = {}
-    for _, item in ipairs(list) do out[item] = true end
-    return out
-end
--- An item is 'band:shard:bucket'; the bucket's ids are one space-separated field of hash P:lsh:band:shard.
-local function bucket_at(prefix, item)
-    local last = string.find(item, ':[^:]*$')
-    return prefix .. ':lsh:' .. string.sub(item, 1, last - 1), string.sub(item, last + 1)
-end
-local function bucket_ids(prefix, item)
-    local key, field = bucket_at(prefix, item)
-    local out = {}
-    local value = redis.call('HGET', key, field)
-    if value then for id in string.gmatch(value, '%S+') do out[#out + 1] = id end end
-    return out
-end
-local function bucket_add(prefix, item, id)
-    local key, field = bucket_at(prefix, item)
-    local value = redis.call('HGET', key, field)
-    if not value then redis.call('HSET', key, field, id); return end
-    for other in string.gmatch(value, '%S+') do if other == id then return end end
-    redis.call('HSET', key, field, value .. ' ' .. id)
-end
-local function bucket_remove(prefix, item, id)
-    local key, field = bucket_at(prefix, item)
-    local value = redis.call('HGET', key, field)
-    if not value then return end
-    local kept = {}
-    for other in string.gmatch(value, '%S+') do if other ~= id then kept[#kept + 1] = other end end
-    if #kept == 0 then redis.call('HDEL', key, field) else redis.call('HSET', key, field, table.concat(kept, ' ')) end
-end
--- Drop an in-flight article's lease keys, and its bucket entries that its durable record does not hold.
-local function clear_claim(prefix, id, content_hash)
-    redis.call('DEL', prefix .. ':claim:' .. id, prefix .. ':csig:' .. id)
-    if content_hash and redis.call('GET', prefix .. ':chash:' .. content_hash) == id then
-        redis.call('DEL', prefix .. ':chash:' .. content_hash)
-    end
-    local claimed = split(redis.call('GET', prefix .. ':cbands:' .. id))
-    local durable = set_of(split(redis.call('GET', prefix .. ':bands:' .. id)))
-    for _, item in ipairs(claimed) do
-        if not durable[item] then bucket_remove(prefix, item, id) end
-    end
-    redis.call('DEL', prefix .. ':cbands:' .. id)
-end
-"""
 
-# ARGV: prefix, me, id, content_hash, has_url(0/1), threshold, lease_s, heartbeat_s, signature, buckets(csv)
-# Returns nil when admitted (and claimed), else {kind, original_id, same, total}.
-_CLAIM_ARTICLE = (
-    _LUA_HELPERS
-    + r"""
-local prefix, me, id, h = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local url_kind = (ARGV[5] == '1') and 'url' or 'content'
-local threshold, lease, beat = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local signature, buckets = ARGV[9], split(ARGV[10])
-redis.call('SET', prefix .. ':worker:' .. me, '1', 'EX', beat)
-
--- 1. the same id: recorded with this text (a re-fetch), or in flight in another live process
-local recorded = redis.call('HGET', prefix .. ':art:' .. id, 'h')
-if recorded == h then return {url_kind, id, 1, 1} end
-local owner, claimed_hash = claim_owner(prefix, id)
-if owner and owner ~= me and alive(prefix, owner, me) then return {url_kind, id, 1, 1} end
-
--- 2. the content hash: recorded, or in flight, under another id
-local holder = redis.call('GET', prefix .. ':hash:' .. h)
-if holder and holder ~= id then return {'content', holder, 1, 1} end
-holder = redis.call('GET', prefix .. ':chash:' .. h)
-if holder and holder ~= id then
-    local o = claim_owner(prefix, holder)
-    if o and alive(prefix, o, me) then return {'content', holder, 1, 1} end
-end
-
--- 3. near duplicates among recorded and in-flight signatures sharing a band bucket
-if signature ~= '' and #buckets > 0 then
-    local n = #signature / 4
-    local best_id, best_same = nil, -1
-    local seen = {[id] = true}
-    local candidates = {}
-    for _, item in ipairs(buckets) do
-        for _, candidate in ipairs(bucket_ids(prefix, item)) do
-            if not seen[candidate] then seen[candidate] = true; candidates[#candidates + 1] = candidate end
-        end
-    end
-    for _, candidate in ipairs(candidates) do
-        do
-            local sig = nil
-            local o = claim_owner(prefix, candidate)
-            if o and alive(prefix, o, me) then sig = redis.call('GET', prefix .. ':csig:' .. candidate) end
-            if not sig and redis.call('EXISTS', prefix .. ':art:' .. candidate) == 1 then
-                sig = redis.call('GET', prefix .. ':sig:' .. candidate)
-            end
-            if sig and #sig == #signature then
-                local same = 0
-                for i = 0, n - 1 do
-                    local s = i * 4 + 1
-                    if string.sub(sig, s, s + 3) == string.sub(signature, s, s + 3) then same = same + 1 end
-                end
-                if same / n >= threshold and (same > best_same or (same == best_same and candidate < best_id)) then
-                    best_id, best_same = candidate, same
-                end
-            elseif not sig and not o and redis.call('EXISTS', prefix .. ':art:' .. candidate) == 0 then
-                for _, item in ipairs(buckets) do bucket_remove(prefix, item, candidate) end  -- a dead claim's leftover
-            end
-        end
-    end
-    if best_id then return {'near', best_id, best_same, n} end
-end
-
--- 4. new (or an update of its own URL): claim it
-if owner then clear_claim(prefix, id, claimed_hash) end
-redis.call('SET', prefix .. ':claim:' .. id, me .. '|' .. h, 'EX', lease)
-redis.call('SET', prefix .. ':chash:' .. h, id, 'EX', lease)
-if signature ~= '' then
-    redis.call('SET', prefix .. ':csig:' .. id, signature, 'EX', lease)
-    redis.call('SET', prefix .. ':cbands:' .. id, ARGV[10], 'EX', lease)
-    for _, item in ipairs(buckets) do bucket_add(prefix, item, id) end
-end
-return nil
-"""
-)
-
-# ARGV: prefix, me, id
-_RELEASE_ARTICLE = (
-    _LUA_HELPERS
-    + r"""
-local prefix, me, id = ARGV[1], ARGV[2], ARGV[3]
-local owner, h = claim_owner(prefix, id)
-if owner ~= me then return 0 end
-clear_claim(prefix, id, h)
-return 1
-"""
-)
-
-# ARGV: prefix, id, content_hash, version, url_key, site, recorded_at, score, has_signature, signature,
-#       buckets(csv), n_url_keys, url_keys...
-_SAVE_ARTICLE = (
-    _LUA_HELPERS
-    + r"""
-local prefix, id, h, version = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local art = prefix .. ':art:' .. id
-local stored = tonumber(redis.call('HGET', art, 'v') or '0')
-if version >= stored then
-    redis.call('DEL', art)
-    redis.call('HSET', art, 'h', h, 'v', ARGV[4], 't', ARGV[7])
-    if ARGV[5] ~= '' then redis.call('HSET', art, 'u', ARGV[5]) end
-    if ARGV[6] ~= '' then redis.call('HSET', art, 's', ARGV[6]) end
-end
-local n_keys = tonumber(ARGV[12])
-for i = 1, n_keys do redis.call('SET', prefix .. ':url:' .. ARGV[12 + i], id, 'NX') end
-redis.call('SET', prefix .. ':hash:' .. h, id, 'NX')
-if ARGV[9] == '1' then
-    redis.call('SET', prefix .. ':sig:' .. id, ARGV[10])
-    redis.call('ZADD', prefix .. ':sigtime', ARGV[8], id)
-    for _, item in ipairs(split(redis.call('GET', prefix .. ':bands:' .. id))) do bucket_remove(prefix, item, id) end
-    for _, item in ipairs(split(ARGV[11])) do bucket_add(prefix, item, id) end
-    redis.call('SET', prefix .. ':bands:' .. id, ARGV[11])
-end
--- recorded: the article is no longer in flight
-local _, claimed_hash = claim_owner(prefix, id)
-clear_claim(prefix, id, claimed_hash)
-return 1
-"""
-)
-
-# ARGV: prefix, id, buckets(csv)
-_REPLACE_BUCKETS = (
-    _LUA_HELPERS
-    + r"""
-local prefix, id = ARGV[1], ARGV[2]
-for _, item in ipairs(split(redis.call('GET', prefix .. ':bands:' .. id))) do bucket_remove(prefix, item, id) end
-for _, item in ipairs(split(ARGV[3])) do bucket_add(prefix, item, id) end
-if ARGV[3] == '' then redis.call('DEL', prefix .. ':bands:' .. id)
-else redis.call('SET', prefix .. ':bands:' .. id, ARGV[3]) end
-return 1
-"""
-)
-
-# ARGV: prefix, cutoff score (exclusive), limit. Returns how many signatures were dropped.
-_PRUNE = (
-    _LUA_HELPERS
-    + r"""
-local prefix, cutoff, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local ids = redis.call('ZRANGEBYSCORE', prefix .. ':sigtime', '-inf', '(' .. cutoff, 'LIMIT', 0, limit)
-for _, id in ipairs(ids) do
-    for _, item in ipairs(split(redis.call('GET', prefix .. ':bands:' .. id))) do bucket_remove(prefix, item, id) end
-    redis.call('DEL', prefix .. ':bands:' .. id, prefix .. ':sig:' .. id)
-    redis.call('ZREM', prefix .. ':sigtime', id)
-end
-return #ids
-"""
-)
-
-# ARGV: prefix, me, url_key, lease_s, heartbeat_s. 1 when this worker holds the URL now.
-_CLAIM_URL = (
-    _LUA_HELPERS
-    + r"""
-local prefix, me, key = ARGV[1], ARGV[2], ARGV[3]
-redis.call('SET', prefix .. ':worker:' .. me, '1', 'EX', tonumber(ARGV[5]))
-local owner = redis.call('GET', prefix .. ':furl:' .. key)
-if owner and owner ~= me and alive(prefix, owner, me) then return 0 end
-redis.call('SET', prefix .. ':furl:' .. key, me, 'EX', tonumber(ARGV[4]))
-return 1
-"""
-)
-
-_RELEASE_URL = r"""
-if redis.call('GET', ARGV[1] .. ':furl:' .. ARGV[3]) == ARGV[2] then
-    return redis.call('DEL', ARGV[1] .. ':furl:' .. ARGV[3])
-end
-return 0
-"""
+def _lua(name: str) -> str:
+    """A file of lua/, read as package data: a scrapyd egg runs zipped, where no path leads to it."""
+    return (resources.files("crawler.state") / "lua" / name).read_text(encoding="utf-8")
 
 
-def is_redis_location(location: str | os.PathLike[str]) -> bool:
-    return str(location).startswith(REDIS_SCHEMES)
+def _script(name: str, *, helpers: bool = True) -> str:
+    """A Lua script of lua/, after the shared helpers (alive, claim_owner, clear_claim, split, buckets...):
+    Redis runs each script on its own, so every script carries the functions it calls."""
+    return _lua("helpers.lua") + _lua(name) if helpers else _lua(name)
+
+
+_CLAIM_ARTICLE = _script("claim_article.lua")
+
+_RELEASE_ARTICLE = _script("release_article.lua")
+
+_SAVE_ARTICLE = _script("save_article.lua")
+
+_REPLACE_BUCKETS = _script("replace_buckets.lua")
+
+_PRUNE = _script("prune.lua")
+
+_CLAIM_URL = _script("claim_url.lua")
+
+_RELEASE_URL = _script("release_url.lua", helpers=False)
 
 
 #: Query parameters of a location that are presswash's own (the rest go to redis-py).
@@ -333,13 +123,6 @@ def location_ttls(location: str) -> dict[str, float]:
             if out[key] < 1:
                 raise ConfigError(f"state.path: {key}={value!r}: at least 1 second")
     return out
-
-
-def check_prefix(prefix: str) -> str:
-    """A prefix is part of every key and of scrapy-redis's %-formatted key templates: keep it plain."""
-    if not prefix or any(c in prefix for c in "%{}* \t\n") or prefix.endswith(":"):
-        raise ConfigError(f"redis prefix {prefix!r}: use letters, digits, '_', '-', '.' or ':' inside")
-    return prefix
 
 
 def default_worker_id() -> str:
@@ -688,83 +471,9 @@ class RedisStateStore:
         return deleted
 
 
-class ClaimingStore(DedupStore, Protocol):
-    """A DedupStore that can claim an article for this process (Redis, and the local SQLite file)."""
-
-    def claim_article(
-        self,
-        article_id: str,
-        content_hash: str,
-        *,
-        has_url: bool = True,
-        signature: bytes | None = None,
-        buckets: Sequence[Bucket] = (),
-        threshold: float = 1.0,
-    ) -> Duplicate | None: ...
-
-    def release_article(self, article_id: str) -> bool: ...
-
-
-class SharedDedupIndex(DedupIndex):
-    """A DedupIndex whose admissions hold across processes: after the local checks, the store's atomic
-    claim decides (see :meth:`RedisStateStore.claim_article`; on SQLite,
-    crawler.state.SqliteStateStore.claim_article). Usage is the same: admit, write, record (which ends
-    the claim), or release."""
-
-    shares_claims = True
-
-    def __init__(
-        self,
-        store: ClaimingStore,
-        settings: DedupSettings | None = None,
-        *,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        super().__init__(store, settings, clock=clock)
-        self.shared = store
-
-    def admit(self, article: Article) -> Article | Duplicate:
-        admitted = super().admit(article)
-        if not isinstance(admitted, Article) or not self.settings.enabled:
-            return admitted
-        pending = self._pending.get(admitted.id)  # the signature admit() just computed, if any
-        signature = pending.signature if pending is not None else self._signature(admitted)
-        duplicate = self.shared.claim_article(
-            admitted.id,
-            admitted.content_hash,
-            has_url=bool(admitted.url),
-            signature=signature,
-            buckets=self.hasher.buckets(signature) if (self.hasher is not None and signature is not None) else (),
-            threshold=self.settings.near_duplicate_threshold,
-        )
-        if duplicate is None:
-            return admitted
-        super().release(admitted)
-        return duplicate
-
-    def release(self, article: Article | Mapping[str, Any]) -> None:
-        super().release(article)
-        article_id = article.id if isinstance(article, Article) else str(article["id"])
-        self.shared.release_article(article_id)
-
-
-def dedup_index_for(
-    store: DedupStore, settings: DedupSettings | None = None, *, clock: Callable[[], datetime] | None = None
-) -> DedupIndex:
-    """The right index for a store: shared (claiming) on Redis and on the SQLite state file (several crawl
-    processes may share either), the plain one elsewhere (an in-memory store of one process)."""
-    if isinstance(store, (RedisStateStore, SqliteStateStore)):
-        return SharedDedupIndex(store, settings, clock=clock)
-    return DedupIndex(store, settings, clock=clock)
-
-
 __all__ = [
     "DEFAULT_PREFIX",
-    "ClaimingStore",
     "RedisStateStore",
-    "SharedDedupIndex",
-    "dedup_index_for",
     "default_worker_id",
-    "is_redis_location",
     "split_location",
 ]

@@ -1,11 +1,9 @@
 """Incremental crawl state, on local disk by default: what was fetched, written, deduplicated and run.
 
-One small interface (:class:`StateStore`) and two implementations: :class:`SqliteStateStore`, one SQLite
-file (``output/state.sqlite3`` by default), and ``crawler.state_redis.RedisStateStore`` for crawls spread
-over several machines (docs/scaling.md). Everything a crawl, the dedup index or the scheduler needs goes
-through the methods of the protocol, in plain values (dataclasses of strings and numbers), so the Redis
-store implements the same methods over hashes and sets and nothing else changes. :func:`open_state_store`
-picks the backend from the configured location.
+The SQLite backend of the interfaces in crawler.state.interfaces: one file (``output/state.sqlite3`` by
+default). ``crawler.state.redis_store.RedisStateStore`` implements the same methods for crawls spread over
+several machines (docs/scaling.md), in the same plain values (crawler.state.records), so nothing else
+changes; :func:`crawler.state.open_state_store` picks the backend from the configured location.
 
 What is kept:
 
@@ -31,305 +29,25 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from cleaners.config import ConfigError
+from cleaners.dedup import ArticleRef, Bucket, Duplicate, DuplicateKind, MinHasher
+from cleaners.timestamps import utc_iso
+from crawler.config import StateSettings
+from crawler.liveness import ProcessId, is_alive
+from crawler.state.records import FetchState, RunRecord
 
-from cleaners.config import ConfigError, load_yaml, validate
-from cleaners.dedup import ArticleRef, Bucket, DedupSettings, DedupStore, Duplicate, DuplicateKind, MinHasher
-from crawler.archive import DEFAULT_GZIP_LEVEL
-from crawler.liveness import ProcessId, is_alive, pid_alive, process_started_at, this_host
-
-DEFAULT_STATE_FILE = "state.sqlite3"
-#: Environment variable the scheduler sets for its crawl subprocesses (wins over the config file).
-STATE_ENV = "PRESSWASH_STATE_PATH"
 SCHEMA_VERSION = 2
+
+
 #: Rows deleted or re-banded per write transaction by maintenance: milliseconds of lock each, so a second
 #: process (another crawl, the scheduler, `presswash runs`) is never locked out.
 MAINTENANCE_BATCH = 2000
 
-FetchOutcome = Literal["written", "duplicate", "rejected", "not_modified"]
-FetchDecision = Literal["new", "changed", "known"]
-RunStatus = Literal["running", "ok", "failed", "interrupted", "skipped", "error"]
-
-
-# --- settings -----------------------------------------------------------------------------------------
-
-
-class StateSettings(BaseModel):
-    """The ``state:`` section of config/presswash.yaml."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    path: str = Field(
-        default=DEFAULT_STATE_FILE,
-        description="SQLite file, relative to the output directory (or absolute), or redis://host:port/db",
-    )
-    jobs_dir: str | None = Field(
-        default="jobs", description="Scrapy JOBDIR root (one per site), relative to the output directory"
-    )
-    fetch_retention_days: float | None = Field(
-        default=90,
-        gt=0,
-        description="forget fetch records older than this (the URL is fetched again if still listed, then "
-        "recognised by the article index); null keeps them forever",
-    )
-    article_retention_days: float | None = Field(
-        default=365,
-        gt=0,
-        description="forget written articles (their URL keys and content hashes) recorded longer ago than "
-        "this and whose URL was not fetched since; null keeps them forever",
-    )
-    wal_size_limit_mb: float = Field(
-        default=64, ge=0, description="the WAL file is truncated to at most this after each checkpoint"
-    )
-    maintenance_seconds: float = Field(
-        default=30, gt=0, description="retention pruning at a crawl's start stops after this; the rest next time"
-    )
-
-
-class ArchiveSettings(BaseModel):
-    """The ``archive:`` section: raw WARC copies of every fetched article page (crawler.archive)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: bool = True
-    dir: str = Field(default="raw", description="relative to the output directory (or absolute)")
-    retention_days: int | None = Field(default=90, ge=1, description="delete older day files; null keeps all")
-    gzip_level: int = Field(
-        default=DEFAULT_GZIP_LEVEL,
-        ge=1,
-        le=9,
-        description="zlib level of each record: 1 is a quarter of 9's time, files ~20% larger",
-    )
-
-
-class SchedulerSettings(BaseModel):
-    """The ``scheduler:`` section (crawler.scheduler)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    timezone: str | None = Field(default=None, description="time zone of the cron expressions; null: local")
-    max_parallel_runs: int = Field(default=2, ge=1, le=32, description="sites crawled at the same time")
-    misfire_grace_seconds: int = Field(default=600, ge=1, description="a tick this late still runs")
-    run_missed_on_start: bool = Field(default=True, description="run once at start if a tick was missed")
-    stop_timeout_seconds: float = Field(
-        default=300, gt=0, description="on stop, how long a crawl may take to close before being forced"
-    )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r} (want an IANA name such as Europe/Paris)") from None
-        return value
-
-
-class RecurringSettings(BaseModel):
-    """The sections of config/presswash.yaml that recurring crawls read (``cleaning:`` is ignored here)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    state: StateSettings = Field(default_factory=StateSettings)
-    dedup: DedupSettings = Field(default_factory=DedupSettings)
-    archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
-    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
-
-
-def load_recurring_settings(config_path: str | os.PathLike[str] | None = None) -> RecurringSettings:
-    """Read the recurring-crawl sections of presswash.yaml (the project's own by default).
-
-    Errors name the file and key (``config/presswash.yaml: dedup.near_duplicate_threshold: ...``).
-    """
-    from cleaners.options import find_config
-
-    path = find_config("presswash.yaml", config_path)
-    data = load_yaml(path)
-    if data is not None and not isinstance(data, dict):
-        raise ConfigError(f"{path}: (top level): expected a mapping")
-    return validate(RecurringSettings, data, path)
-
-
-def resolve_under(output_dir: str | os.PathLike[str], location: str) -> Path:
-    """A configured path: absolute as given, relative ones under the output directory."""
-    path = Path(location).expanduser()
-    return path if path.is_absolute() else Path(output_dir) / path
-
-
-def state_location(
-    output_dir: str | os.PathLike[str],
-    settings: StateSettings | None = None,
-    *,
-    redis_url: str | None = None,
-    redis_prefix: str | None = None,
-) -> str:
-    """Where the state lives: ``$PRESSWASH_STATE_PATH``, else a ``redis://`` ``state.path``, else, for a
-    shared crawl (``redis_url``: scale.redis_url), that Redis under the deployment's key prefix, else
-    ``state.path`` under the output directory. A shared crawl must share its state too: with a local
-    file each process would deduplicate only against itself."""
-    env = os.environ.get(STATE_ENV)
-    if env:
-        return env
-    location = (settings or StateSettings()).path
-    if "://" in location:
-        return location
-    if redis_url:
-        return shared_state_location(redis_url, redis_prefix or "presswash")
-    return str(resolve_under(output_dir, location))
-
-
-def shared_state_location(redis_url: str, prefix: str) -> str:
-    """The state location of a shared crawl: its Redis, keys under its prefix (crawler.state_redis)."""
-    separator = "&" if "?" in redis_url else "?"
-    return f"{redis_url}{separator}prefix={prefix}"
-
-
-# --- records ------------------------------------------------------------------------------------------
-
-
-def utc_iso(moment: datetime | None = None) -> str:
-    """ISO 8601 in UTC with a Z; naive datetimes are taken as UTC. Sorts as text, which SQL relies on."""
-    moment = moment or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class FetchState:
-    """The final outcome of an article URL and what is needed to ask the server if it changed."""
-
-    url_key: str  # cleaners.urls.normalize_url of the requested URL
-    url: str
-    outcome: FetchOutcome
-    fetched_at: str  # ISO UTC
-    site: str | None = None
-    article_id: str | None = None
-    content_hash: str | None = None
-    version: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None  # the Last-Modified header, verbatim
-    lastmod: str | None = None  # what the feed/sitemap said when it was fetched, ISO
-    status: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    """One crawl run of one site, as ``presswash runs`` lists it."""
-
-    run_id: str
-    site: str
-    started_at: str
-    status: RunStatus = "running"
-    trigger: str = "manual"  # schedule, missed, start, manual
-    scheduled_for: str | None = None
-    finished_at: str | None = None
-    exit_code: int | None = None
-    pages: int | None = None
-    articles: int | None = None
-    rejected: int | None = None
-    duplicates: int | None = None
-    failed: int | None = None
-    stats_path: str | None = None
-    log_path: str | None = None
-    pid: int | None = None
-    host: str | None = None
-    detail: str | None = None
-
-    def finished(self, **changes: Any) -> RunRecord:
-        return replace(self, **changes)
-
-
-def fetch_decision(state: FetchState | None, lastmod: datetime | None) -> FetchDecision:
-    """Fetch a discovered article URL or not.
-
-    ``new`` (never reached a final outcome: fetch), ``changed`` (the feed/sitemap ``lastmod`` is newer
-    than what we stored, or than our fetch when nothing was stored: fetch again, conditionally), or
-    ``known`` (skip). Without a ``lastmod`` a known URL is never fetched again.
-    """
-    if state is None:
-        return "new"
-    if lastmod is None:
-        return "known"
-    if lastmod.tzinfo is None:
-        lastmod = lastmod.replace(tzinfo=UTC)
-    reference = parse_iso(state.lastmod) or parse_iso(state.fetched_at)
-    return "changed" if reference is None or lastmod > reference else "known"
-
-
-def conditional_headers(state: FetchState | None) -> dict[str, str]:
-    """If-None-Match / If-Modified-Since from what the server sent last time (only what it sent)."""
-    if state is None or state.outcome not in ("written", "duplicate", "rejected", "not_modified"):
-        return {}
-    headers = {}
-    if state.etag:
-        headers["If-None-Match"] = state.etag
-    if state.last_modified:
-        headers["If-Modified-Since"] = state.last_modified
-    return headers
-
-
-# --- the interface ------------------------------------------------------------------------------------
-
-
-@runtime_checkable
-class StateStore(DedupStore, Protocol):
-    """Everything recurring crawls keep between runs. Implementations: SqliteStateStore; later Redis."""
-
-    location: str
-
-    # fetch state (incremental crawling)
-    def get_fetch(self, url_key: str) -> FetchState | None: ...
-
-    def put_fetch(self, state: FetchState) -> None: ...
-
-    # run log
-    def put_run(self, run: RunRecord) -> None: ...
-
-    def get_run(self, run_id: str) -> RunRecord | None: ...
-
-    def list_runs(self, site: str | None = None, limit: int = 50) -> list[RunRecord]: ...
-
-    # scheduler marks (last tick per site)
-    def get_schedule_mark(self, site: str) -> str | None: ...
-
-    def set_schedule_mark(self, site: str, when: str) -> None: ...
-
-    def close(self) -> None: ...
-
-
-def open_state_store(location: str | os.PathLike[str], *, readonly: bool = False) -> StateStore:
-    """The store for a configured location: a file path (SQLite), or ``redis://host:port/db?prefix=NAME``
-    (also ``rediss://``, ``unix://``) for the state shared by the processes of a scaled-out crawl
-    (crawler.state_redis, imported only then: the redis package is an optional extra)."""
-    text = str(location)
-    if text.startswith(("redis://", "rediss://", "unix://")):
-        from crawler.state_redis import RedisStateStore
-
-        return RedisStateStore(text, readonly=readonly)
-    if "://" in text:
-        raise ConfigError(f"state.path: {text}: unknown state backend")
-    return SqliteStateStore(text, readonly=readonly)
-
-
-# --- SQLite -------------------------------------------------------------------------------------------
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -378,7 +96,10 @@ _MIGRATIONS: dict[int, str] = {
     """,
 }
 
+
 _FETCH_COLUMNS = tuple(f.name for f in fields(FetchState))
+
+
 _RUN_COLUMNS = tuple(f.name for f in fields(RunRecord))
 
 
@@ -604,7 +325,7 @@ class SqliteStateStore:
     ) -> Duplicate | None:
         """Check against every recorded article and every article another live process holds, and, if
         new, claim it, in one write transaction (so of two processes with copies of one story, exactly
-        one is admitted). The same contract as crawler.state_redis.RedisStateStore.claim_article.
+        one is admitted). The same contract as crawler.state.redis_store.RedisStateStore.claim_article.
 
         A claim ends when :meth:`save_article` records the article or :meth:`release_article` gives it
         up; a claim whose owner died (same host: its pid is gone; another host: older than
@@ -880,50 +601,6 @@ class SqliteStateStore:
         return {table: self._query(f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables}
 
 
-# --- runs left "running" by a killed process ------------------------------------------------------------
-
-#: A process that started this long after its run's recorded start is another one under a reused pid.
-_PID_REUSE_SLACK_SECONDS = 5.0
-
-
-def stale_run(run: RunRecord) -> RunRecord | None:
-    """The run marked ``interrupted`` when it is recorded as running but its process is gone, else None.
-
-    A run is recorded "running" with the pid and host of its crawl process; a ``kill -9`` (of the crawl,
-    or of the scheduler that would have recorded its end) leaves it so for ever. On this host the pid is
-    asked: gone, or now a process that started after the run did (a reused pid), means nobody will record
-    the end. Runs of other hosts cannot be checked from here and are left as they are.
-    """
-    if run.status != "running" or run.pid is None or run.host != this_host():
-        return None
-    started = parse_iso(run.started_at)
-    if pid_alive(run.pid):
-        process_start = process_started_at(run.pid)
-        if started is None or process_start is None or process_start <= started.timestamp() + _PID_REUSE_SLACK_SECONDS:
-            return None
-        why = f"pid {run.pid} now belongs to another process"
-    else:
-        why = f"process {run.pid} on {run.host} is gone"
-    return replace(
-        run,
-        status="interrupted",
-        finished_at=run.finished_at or utc_iso(),
-        detail=f"{why} and nobody recorded the end of the run (killed with SIGKILL?)",
-    )
-
-
-def reap_stale_runs(store: StateStore, limit: int = 1000) -> list[RunRecord]:
-    """Mark every run of this host left "running" by a dead process as ``interrupted`` (see
-    :func:`stale_run`); returns the runs marked. Called when the scheduler starts and by ``presswash runs``."""
-    marked = []
-    for run in store.list_runs(None, limit):
-        stale = stale_run(run)
-        if stale is not None:
-            store.put_run(stale)
-            marked.append(stale)
-    return marked
-
-
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -950,39 +627,3 @@ def _split_sql(script: str) -> list[str]:
     """Statements of a migration script (they contain no ';' inside), run one by one inside the
     transaction: sqlite3's executescript would COMMIT first and break the all-or-nothing migration."""
     return [part.strip() for part in script.split(";") if part.strip()]
-
-
-__all__ = [
-    "ArchiveSettings",
-    "FetchState",
-    "RecurringSettings",
-    "RunRecord",
-    "SchedulerSettings",
-    "SqliteStateStore",
-    "StateSettings",
-    "StateStore",
-    "conditional_headers",
-    "fetch_decision",
-    "load_recurring_settings",
-    "open_state_store",
-    "reap_stale_runs",
-    "stale_run",
-    "vacuum",
-]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m crawler.state vacuum PATH``: see :func:`vacuum`."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m crawler.state", description="state file maintenance")
-    parser.add_argument("command", choices=["vacuum"])
-    parser.add_argument("path")
-    args = parser.parse_args(argv)
-    before, after = vacuum(args.path)
-    print(f"{args.path}: {before} -> {after} bytes; incremental vacuum on")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,11 +1,11 @@
 """What presswash remembers about each site across runs, in the crawl's state store: the lines of its
 recent articles and the templates learned from them (cleaners/site_template.py), and one health row per
-run (crawler/health.py).
+run (crawler/health.py). The interface is crawler.state.interfaces.SiteMemory; here are its two backends.
 
 The same location as the rest of the state (``state.path``, ``$PRESSWASH_STATE_PATH``): a SQLite file
 (its own ``site_*`` tables beside crawler.state's, created on first use) or, for a scaled-out crawl,
-Redis (keys ``PREFIX:site:*``). Kept behind this small interface, apart from crawler.state, so that the
-state's own schema and migrations are not touched.
+Redis (keys ``PREFIX:site:*``). Kept apart from the StateStore's backends, so that the state's own
+schema and migrations are not touched.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from cleaners.config import ConfigError
 from cleaners.site_template import LearnedTemplate
+from crawler.config import is_redis_location
+from crawler.state.interfaces import SiteMemory
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS site_lines (
@@ -36,20 +38,10 @@ CREATE TABLE IF NOT EXISTS site_health (
 """
 
 
-class SiteMemory(Protocol):
-    def recent_lines(self, site: str) -> list[dict[str, str]]: ...
-    def save_lines(self, site: str, recent: list[dict[str, str]]) -> None: ...
-    def save_template(self, template: LearnedTemplate, created_at: str) -> None: ...
-    def templates(self, site: str) -> list[tuple[str, LearnedTemplate]]: ...
-    def put_health(self, site: str, run_id: str, finished_at: str, row: dict[str, Any]) -> None: ...
-    def health(self, site: str | None, runs: int) -> list[dict[str, Any]]: ...
-    def close(self) -> None: ...
-
-
 def open_site_memory(location: str | os.PathLike[str], *, readonly: bool = False) -> SiteMemory:
     """The memory at a state location: a file path (SQLite) or ``redis://...?prefix=NAME``."""
     text = str(location)
-    if text.startswith(("redis://", "rediss://", "unix://")):
+    if is_redis_location(text):
         return RedisSiteMemory(text)
     if "://" in text:
         raise ConfigError(f"state.path: {text}: unknown state backend")
@@ -143,7 +135,7 @@ class RedisSiteMemory:
     def __init__(self, location: str) -> None:
         import redis
 
-        from crawler.state_redis import split_location
+        from crawler.state.redis_store import split_location
 
         url, self.prefix = split_location(location)
         self.client = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10)

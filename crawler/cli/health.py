@@ -1,5 +1,6 @@
-"""``presswash health`` (per-site health across runs, drift check) and ``presswash rules suggest`` (a
-site's learned template as per-site rules to review). Reference: docs/health.md."""
+"""``presswash health``: per-site health across runs, with drift against each site's baseline (``--check``
+for cron). The rows are written by crawler.extensions.health and judged by crawler.health. Reference:
+docs/health.md."""
 
 from __future__ import annotations
 
@@ -11,31 +12,28 @@ from pathlib import Path
 from typing import IO, Any
 
 from cleaners.redact import redact
-from cleaners.site_template import suggest_rules
-from crawler.health import HealthSettings, load_health_settings, verdict
-from crawler.site_memory import open_site_memory
+from crawler.cli.exits import EXIT_DRIFT, EXIT_OK, EXIT_USAGE
 
-EXIT_OK, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2
 _SPARKS = "▁▂▃▄▅▆▇█"
 
 
 def _state_location(args: argparse.Namespace) -> str:
-    """The state store of `presswash crawl` with the same --config and --output (crawler.runlog's way)."""
-    from crawler.redis_mode import load_scale_settings
-    from crawler.state import load_recurring_settings, state_location
+    """The state store of `presswash crawl` with the same --config and --output (as `presswash runs`)."""
+    from crawler.config import load_config, load_scale_settings, state_location
 
     if args.state:
         return str(args.state)
     scale = load_scale_settings(args.config)
     return state_location(
         args.output,
-        load_recurring_settings(args.config).state,
+        load_config(args.config).file.state,
         redis_url=scale.redis_url,
         redis_prefix=scale.redis_prefix,
     )
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def add_site_memory_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the site memory is: the options `presswash health` and `presswash rules` share."""
     parser.add_argument("--site", metavar="NAME", help="only this site")
     parser.add_argument("--config", metavar="FILE", help="presswash.yaml (state.path, thresholds), as for crawl")
     parser.add_argument("--output", metavar="DIR", default="output", help="output directory of the crawl (output)")
@@ -43,23 +41,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def add_health_arguments(parser: argparse.ArgumentParser) -> None:
-    _common(parser)
+    """The options of `presswash health` (crawler.cli adds them to its sub-command)."""
+    add_site_memory_arguments(parser)
     parser.add_argument("--runs", metavar="N", type=int, default=10, help="runs per site, newest last (10)")
     parser.add_argument("--json", action="store_true", help="one JSON object per site and run")
     parser.add_argument("--plot", metavar="FILE", help="also draw the trend as a PNG (needs matplotlib)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a site's newest run drifts from its baseline")
-    parser.set_defaults(handler=health_command)
 
 
-def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "action", choices=["suggest"], help="suggest: print the site's learned template as per-site rules (YAML)"
-    )
-    _common(parser)
-    parser.set_defaults(handler=rules_suggest_command)
+def open_site_memory_of(args: argparse.Namespace) -> Any:
+    """The site memory (crawler.state.interfaces.SiteMemory) the options name, or None (said on stderr)
+    when there is no state yet."""
+    from crawler.state.site_memory import open_site_memory
 
-
-def _open(args: argparse.Namespace) -> Any:
     location = _state_location(args)
     if "://" not in location and not Path(location).exists():
         print(f"presswash: no state yet ({location} does not exist): crawl first", file=sys.stderr)
@@ -68,9 +62,13 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 def health_command(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
+    """Show each site's health rows; with --check, exit 1 when a site's newest run drifted."""
+    from crawler.config import load_config
+    from crawler.health import verdict
+
     out = stream or sys.stdout
-    settings = load_health_settings(args.config)
-    memory = _open(args)
+    settings = load_config(args.config).file.health
+    memory = open_site_memory_of(args)
     if memory is None:
         return EXIT_USAGE if args.check else 1
     try:
@@ -175,27 +173,12 @@ def plot_health(by_site: dict[str, list[dict[str, Any]]], path: Path) -> int:
     return EXIT_OK
 
 
-def rules_suggest_command(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
-    out = stream or sys.stdout
-    if not args.site:
-        print("presswash: rules suggest needs --site NAME", file=sys.stderr)
-        return EXIT_USAGE
-    memory = _open(args)
-    if memory is None:
-        return 1
-    try:
-        templates = memory.templates(args.site)
-    finally:
-        memory.close()
-    if not templates:
-        print(
-            f"presswash: nothing learned for {args.site} yet (site_template.min_pages articles are needed)",
-            file=sys.stderr,
-        )
-        return 1
-    _, newest = templates[-1]  # the set learned at the end of the latest run
-    out.write(suggest_rules(newest))
-    return EXIT_OK
-
-
-__all__ = ["HealthSettings", "add_health_arguments", "add_rules_arguments", "health_command", "sparkline"]
+__all__ = [
+    "add_health_arguments",
+    "add_site_memory_arguments",
+    "format_health",
+    "health_command",
+    "open_site_memory_of",
+    "plot_health",
+    "sparkline",
+]

@@ -1,9 +1,9 @@
-"""The crawl's learned site boilerplate (cleaners/site_template.py): a pipeline between cleaning and
-deduplication that learns each site's recurring lines and removes them from its records.
+"""SiteTemplatePipeline: the crawl's learned site boilerplate (cleaners/site_template.py), between cleaning
+and deduplication, learns each site's recurring lines and removes them from its articles.
 
 It runs in the crawl's process, where cleaned records arrive one by one: the workers only clean. The
 site's recent lines come from the state store when the spider opens and go back when it closes, so
-learning carries over from run to run (crawler/site_memory.py); each learned set is kept by its version,
+learning carries over from run to run (crawler/state/site_memory.py); each learned set is kept by its version,
 for ``presswash rules suggest`` and for re-cleaning with the same set.
 """
 
@@ -12,16 +12,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from cleaners.article import Article, Rejected
-from cleaners.config import load_yaml, validate
-from cleaners.options import PresswashConfig, find_config
 from cleaners.site_rules import SiteRules
 from cleaners.site_template import LearnedTemplate, TemplateLearner, TemplateSettings, apply_learned
-from crawler.extensions import Rejection
-from crawler.recurring import state_enabled
-from crawler.site_memory import open_site_memory
+from cleaners.timestamps import utc_iso
+from crawler.config import config_for, state_enabled
+from crawler.items import Rejection
+from crawler.sites import site_rules_of
+from crawler.state.site_memory import open_site_memory
 
 if TYPE_CHECKING:
     from typing import Self
@@ -31,16 +29,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def load_template_settings(config_path: str | None) -> TemplateSettings:
-    """``site_template:`` of presswash.yaml (checked here; errors name the file and key)."""
-    path = find_config("presswash.yaml", config_path)
-    section = validate(PresswashConfig, load_yaml(path), path).site_template
-    return validate(TemplateSettings, section, path, root="site_template")
-
-
 class SiteTemplatePipeline:
-    """Article dict -> the same record without the site's learned lines, or a Rejection when nothing
-    (or too little) is left. Off with ``site_template.enabled: false``."""
+    """Article -> the same article without the site's learned lines, or a Rejection when nothing (or too
+    little) is left. Off with ``site_template.enabled: false``."""
 
     def __init__(
         self,
@@ -65,16 +56,13 @@ class SiteTemplatePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        from cleaners.options import load_options
-        from crawler.extensions import utc_iso
-
         s = crawler.settings
-        config = s.get("PRESSWASH_CONFIG")
+        config = config_for(crawler)
         pipeline = cls(
             site=s.get("PRESSWASH_SITE") or "unnamed",
-            settings=load_template_settings(config),
+            settings=config.file.site_template,
             state_path=s.get("PRESSWASH_STATE_PATH") if state_enabled(s) else None,
-            min_words=load_options(config).min_words,
+            min_words=config.options.min_words,
             stats=crawler.stats,
             now=utc_iso(),
         )
@@ -82,8 +70,6 @@ class SiteTemplatePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        from crawler.sites import site_rules_of
-
         site = getattr(getattr(getattr(self, "crawler", None), "spider", None), "site", None)
         if site is not None:  # the NewsSpider's site: its own min_words and keep rules apply here too
             self.site = site.name
@@ -106,8 +92,6 @@ class SiteTemplatePipeline:
             for template in self.used.values():
                 memory.save_template(template, self.now)
             if learned is not None:  # stamped at the close: the newest, for `presswash rules suggest`
-                from crawler.state import utc_iso
-
                 memory.save_template(learned, utc_iso())
         finally:
             memory.close()
@@ -116,12 +100,9 @@ class SiteTemplatePipeline:
             self.stats.set_value("presswash/site_template/lines", len(learned.lines))
 
     def process_item(self, item: Any) -> Any:
-        if not self.settings.enabled or not isinstance(item, dict) or "paragraphs" not in item:
+        if not self.settings.enabled or not isinstance(item, Article):
             return item
-        try:
-            article = Article.model_validate(item)
-        except ValidationError:
-            return item
+        article = item
         self.learner.observe(self.site, article)
         learned = self.learner.learned(self.site)
         if learned is None:
@@ -135,4 +116,4 @@ class SiteTemplatePipeline:
         removed = len(result.removed) - len(article.removed)
         if removed and self.stats is not None:
             self.stats.inc_value("presswash/site_template/removed", removed)
-        return result.model_dump(mode="json")
+        return result
