@@ -23,3 +23,13 @@ def fetch_state(url_key: str = "https://example.com/a", **changes: object) -> Fe
     }
     values.update(changes)
     return FetchState(**values)  # type: ignore[arg-type]
+
+
+def stuck_in_c(raw: object, overrides: object) -> None:
+    """A cleaning task stuck where the budget's alarm cannot land, as inside a long C call: SIGALRM is
+    blocked, then the worker sleeps (run in a pool worker by tests/test_faults_crawl.py)."""
+    import signal
+    import time
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    time.sleep(600)

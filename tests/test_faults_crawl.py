@@ -815,3 +815,41 @@ def test_a_sitemap_is_read_one_entry_at_a_time_and_a_broken_one_says_so() -> Non
     assert 0 < len(read) < 200 and cut.problem and "broken XML" in cut.problem
     sloppy = SitemapStream(b"<urlset><url><loc>/a/1.html?x=1&y=2</loc></url></urlset>", "https://example.com/s.xml")
     assert len(list(sloppy)) == 1 and sloppy.problem is None  # a bare & loses nothing: not broken
+
+
+# --- a cleaning worker stuck inside a C call (the budget's alarm cannot land) -----------------------------
+
+
+def test_a_crawl_cleaning_worker_stuck_in_c_is_killed_and_the_pool_goes_on() -> None:
+    """The stuck document is rejected too_complex after max_seconds plus grace, its worker is killed, and
+    the document another worker held meanwhile is cleaned all the same (tried again on the new pool)."""
+    import asyncio
+
+    from factories import stuck_in_c
+
+    from cleaners.article import Rejected, RejectReason
+    from cleaners.document import RawDocument
+    from crawler.pipelines.clean import SharedPool
+
+    story = (Path(__file__).parent / "golden" / "html" / "de_zeitung.html").read_bytes()
+    page = RawDocument(content=story, url="http://127.0.0.1/zeitung", source_path="de_zeitung.html")
+    pool = SharedPool(None, 2)
+    try:
+        old_workers = list(pool.executor._processes.values())
+
+        async def both() -> list[object]:
+            stuck = pool.clean(page, (), hard_seconds=3.0, work=stuck_in_c)
+            return list(await asyncio.gather(stuck, pool.clean(page, (), hard_seconds=60.0)))
+
+        started = time.monotonic()
+        stuck_result, other = asyncio.run(both())
+        assert isinstance(stuck_result, Rejected) and stuck_result.reason is RejectReason.TOO_COMPLEX
+        assert "worker killed" in stuck_result.detail
+        assert isinstance(other, Article)
+        assert time.monotonic() - started < 60
+        for process in old_workers:
+            process.join(timeout=10)
+            assert not process.is_alive(), "the stuck worker was left running"
+        assert isinstance(asyncio.run(pool.clean(page, (), hard_seconds=60.0)), Article)
+    finally:
+        pool.executor.shutdown(wait=True, cancel_futures=True)

@@ -14,12 +14,13 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cleaners.article import Article, CleanResult, Rejected, RejectReason
-from cleaners.budget import clean_within_budget
+from cleaners.budget import HARD_GRACE_SECONDS, clean_within_budget
 from cleaners.document import RawDocument
 from cleaners.options import CleaningOptions
 from cleaners.worker import clean_in_worker
@@ -80,20 +81,50 @@ class SharedPool:
             return  # another crawler of this process still uses it
         self.executor.shutdown(wait=True, cancel_futures=True)
 
-    async def clean(self, raw: RawDocument, overrides: tuple[tuple[str, Any], ...]) -> CleanResult:
+    async def clean(
+        self,
+        raw: RawDocument,
+        overrides: tuple[tuple[str, Any], ...],
+        hard_seconds: float = 0.0,
+        work: Callable[[RawDocument, tuple[tuple[str, Any], ...]], CleanResult] = clean_in_worker,
+    ) -> CleanResult:
         """Clean in a worker. If a worker died (a crash in a C extension, the OOM killer), the pool is
-        replaced and the document tried once more; dying twice makes it an internal_error."""
+        replaced and the document tried once more; dying twice makes it an internal_error.
+
+        ``hard_seconds`` (the budget's ``max_seconds`` plus HARD_GRACE_SECONDS; 0: none): a worker still
+        cleaning after it is stuck where the budget's alarm cannot land (inside a C call). A process pool
+        cannot stop one task, so the pool's workers are killed and the pool replaced; the document is
+        rejected ``too_complex``, and the documents the other workers held are tried again."""
         for attempt in (1, 2):
             executor = self.executor
+            future = asyncio.wrap_future(executor.submit(work, raw, overrides))
             try:
-                return await asyncio.wrap_future(executor.submit(clean_in_worker, raw, overrides))
+                if hard_seconds > 0:
+                    return await asyncio.wait_for(future, hard_seconds)
+                return await future
+            except TimeoutError:
+                logger.error(
+                    "cleaning %s still running after %g s: workers killed, pool replaced", raw.source, hard_seconds
+                )
+                self._replace(executor, kill=True)
+                detail = f"still cleaning after {hard_seconds:g} s (max_seconds plus grace); worker killed"
+                return Rejected(RejectReason.TOO_COMPLEX, detail, raw.source)
             except BrokenProcessPool as exc:
                 logger.error("cleaning worker died on %s (attempt %d): %s", raw.source, attempt, exc)
-                with self._lock:
-                    if self.executor is executor:
-                        self.executor = self._new_executor()
-                        executor.shutdown(wait=False, cancel_futures=True)
+                self._replace(executor, kill=False)
         return Rejected(RejectReason.INTERNAL_ERROR, "cleaning worker died twice", raw.source)
+
+    def _replace(self, executor: ProcessPoolExecutor, *, kill: bool) -> None:
+        """A new pool in place of ``executor`` (once, however many tasks saw it break); ``kill`` first
+        kills its workers, which breaks it for every task it held."""
+        with self._lock:
+            if self.executor is not executor:
+                return
+            self.executor = self._new_executor()
+        if kill:
+            for process in list((executor._processes or {}).values()):  # no public handle on the workers
+                process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 class CleanPipeline:
@@ -117,6 +148,7 @@ class CleanPipeline:
         self._options: CleaningOptions | None = None
         self._inline_options: dict[tuple[tuple[str, Any], ...], CleaningOptions] = {}
         self._logged_reasons: set[str] = set()
+        self._hard_seconds = 0.0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -133,6 +165,8 @@ class CleanPipeline:
         # Loaded here too, not only in the workers: a broken presswash.yaml stops the crawl at once,
         # with its file and key, instead of breaking every worker later.
         self._options = load_config(self.config_path).options
+        max_seconds = self._options.max_seconds
+        self._hard_seconds = max_seconds + HARD_GRACE_SECONDS if max_seconds > 0 else 0.0
         if self.mode == "pool":
             self._pool = SharedPool.acquire(self.config_path, self.workers)
 
@@ -145,7 +179,7 @@ class CleanPipeline:
         if not isinstance(item, PageItem):
             return item
         if self._pool is not None:
-            result = await self._pool.clean(item.raw, item.overrides)
+            result = await self._pool.clean(item.raw, item.overrides, self._hard_seconds)
         else:
             result = clean_within_budget(item.raw, self._inline(item.overrides))[0]
         if isinstance(result, Article):
