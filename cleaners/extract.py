@@ -328,7 +328,8 @@ EXTEND_MIN_LINE_COVER = 0.8
 EXTEND_SHARED_BLOCK = 0.8
 # ... and adds, beside the pass's text, blocks of at least this share of the pass's characters.
 EXTEND_MIN_ADDED = 0.15
-# "Beside": at most this many levels up from an added block to an element that holds the pass's text.
+# "Beside": between the pass's first and last blocks (the page around the story is before and after it),
+# and at most this many levels up from an added block to an element that holds the pass's text.
 # Sections and lists of the story are 1-2 levels away; captions, paywall boxes and inline promos 3 or more.
 EXTEND_MAX_DISTANCE = 2
 # An added block with this share of link text or more is a promo or a menu, never part of the story.
@@ -351,7 +352,8 @@ def _triples(text: str) -> set[tuple[str, str, str]]:
 
 
 def _normalized(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
+    """A line's words, lower case, link targets left out (candidates write links differently)."""
+    return " ".join(_WORD.findall(_LINK.sub(r"\1", text).casefold()))
 
 
 def _outer_blocks(body: HtmlElement, tags: tuple[str, ...], inside: frozenset[str]) -> list[HtmlElement]:
@@ -381,13 +383,17 @@ def _extends(generic: Candidate, chosen: Candidate) -> bool:
 
     trafilatura keeps one container; on page-builder layouts a story's subheadings and lists sit in sibling
     containers that its passes leave out, while readability, which joins siblings of its best container,
-    keeps them (and more: captions, paywall boxes, promo links). So readability is kept when it holds the
-    pass's text and adds blocks near it (EXTEND_*); its blocks far from the pass's text or made of links are
-    dropped, and the pass's lines it lost (headings) are put back in order."""
+    keeps them (and more: captions, paywall boxes, promo links, and around the story product lists,
+    directories, comment notices). So readability is kept when it holds the pass's text and adds blocks
+    near it (EXTEND_*) between the pass's first and last blocks; its blocks far from the pass's text, made
+    of links, or before or after the pass's text are dropped, and the pass's lines it lost (headings) are
+    put back in order."""
     if _covers(generic, chosen) < EXTEND_MIN_COVER or _line_cover(generic, chosen) < EXTEND_MIN_LINE_COVER:
         return False
     shared, added = set(), []
+    order: dict[HtmlElement, int] = {}  # document order of the blocks
     for block in _outer_blocks(generic.body, _TEXT_BLOCKS, _LINE_BLOCKS):
+        order[block] = len(order)
         text = " ".join("".join(block.itertext()).split())
         if not text:
             continue
@@ -403,9 +409,12 @@ def _extends(generic: Candidate, chosen: Candidate) -> bool:
             added.append((block, len(text), links / len(text)))
     holding = {ancestor for block in shared for ancestor in block.iterancestors()}
     near, far = 0, []
+    first = min((order[b] for b in shared), default=0)
+    last = max((order[b] for b in shared), default=-1)
     for block, length, link_share in added:
         distance = next((d for d, a in enumerate(block.iterancestors(), 1) if a in holding), None)
-        if distance is not None and distance <= EXTEND_MAX_DISTANCE and link_share < EXTEND_MAX_LINK_SHARE:
+        between = first < order[block] < last
+        if between and distance is not None and distance <= EXTEND_MAX_DISTANCE and link_share < EXTEND_MAX_LINK_SHARE:
             near += length
         else:
             far.append(block)

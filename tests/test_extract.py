@@ -800,34 +800,42 @@ def _tree_candidate(name: str, xml: str) -> extract.Candidate:
     return extract.Candidate(name, body, trafilatura.xml.xmltotxt(body, False), *extract.prose_of(body))
 
 
-_STORY = (
+_STORY_START = (
     "<p>The regional council approved the new flood defence plan after a long debate on Monday.</p>"
     "<p>Work on the river walls will begin in spring and should take about three years to finish.</p>"
+)
+_STORY_END = (
     "<p>Residents of the lower town, flooded twice in ten years, had asked for the walls since 2015.</p>"
     "<p>The plan is paid for by the region and by a national fund for towns on rivers at risk.</p>"
 )
+_STORY = _STORY_START + _STORY_END
 
 
 def test_readability_extends_the_pass_with_the_blocks_beside_its_text() -> None:
-    """A page-builder story: the pass kept the paragraphs of one container, readability also the
-    subheading and the list beside it (kept), a caption three levels down and a promo link (dropped); the
-    pass's heading that readability lost is put back in its place."""
+    """A page-builder story: the pass kept the paragraphs of two containers, readability also the
+    subheading, list and paragraphs between them (kept), a caption three levels down, a promo link and
+    what comes before and after the story (dropped); the pass's heading that readability lost is put back
+    in its place."""
     chosen = _tree_candidate("precision", f"<body><head>What the plan costs</head>{_STORY}</body>")
     generic = _tree_candidate(
         "readability",
-        f"<div><div>{_STORY}</div>"
+        "<div><p>Sign up for our newsletter to get the best local stories in your inbox each week.</p>"
+        f"<div>{_STORY_START}</div>"
         "<head>Where the walls go</head><list><item>Along the east bank near the old mill</item>"
         "<item>Around the harbour and the ferry landing stage</item>"
         "<item>Beside the school playing fields and the park</item></list>"
         "<p>The eastern section, the longest, will be built first because the mill district floods most.</p>"
         "<p>Each wall will be tested against the highest water level recorded over the last century.</p>"
         "<div><div><div><p>The river at high water last winter, seen from the town bridge.</p></div></div></div>"
-        "<p><ref target='/other'>Read more: the ten best walks along the river this summer</ref></p></div>",
+        "<p><ref target='/other'>Read more: the ten best walks along the river this summer</ref></p>"
+        f"<div>{_STORY_END}</div>"
+        "<list><item>Garden gnome with a fishing rod, painted by hand</item><item>Rain gauge</item></list></div>",
     )
     assert extract._extends(generic, chosen)
     lines = generic.text.split("\n")
     assert "- Along the east bank near the old mill" in lines and "Where the walls go" in lines
     assert not any("high water" in line or "best walks" in line for line in lines)
+    assert not any("newsletter" in line or "gnome" in line for line in lines)  # the page around the story
     assert lines[0] == "What the plan costs"  # the pass's heading, back before the story
 
 
