@@ -19,14 +19,19 @@ _SPARKS = "▁▂▃▄▅▆▇█"
 
 def _state_location(args: argparse.Namespace) -> str:
     """The state store of `presswash crawl` with the same --config and --output (as `presswash runs`)."""
+    return state_location_of(args.state, args.config, args.output)
+
+
+def state_location_of(state: str | None, config: str | None, output: str) -> str:
+    """``state`` when given, else where `presswash crawl --config CONFIG --output OUTPUT` keeps its state."""
     from crawler.config import load_config, load_scale_settings, state_location
 
-    if args.state:
-        return str(args.state)
-    scale = load_scale_settings(args.config)
+    if state:
+        return str(state)
+    scale = load_scale_settings(config)
     return state_location(
-        args.output,
-        load_config(args.config).file.state,
+        output,
+        load_config(config).file.state,
         redis_url=scale.redis_url,
         redis_prefix=scale.redis_prefix,
     )
@@ -181,4 +186,5 @@ __all__ = [
     "open_site_memory_of",
     "plot_health",
     "sparkline",
+    "state_location_of",
 ]
