@@ -250,15 +250,44 @@ def test_clean_command_learns_per_registered_domain(demo_site: str, tmp_path: Pa
     assert stats["site_template"]["removed_lines"] == 22
 
 
-def test_plot_says_what_it_needs_or_draws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from crawler.cli.health import EXIT_OK, EXIT_USAGE, plot_health
+def _health_state(path: Path) -> Path:
+    """A state file with four runs of two sites, as crawls leave it."""
+    memory = SqliteSiteMemory(path)
+    for index, (site, written, words) in enumerate(
+        [("alpha", 50, 300), ("alpha", 48, 310), ("alpha", 52, 290), ("alpha", 12, 80), ("beta", 30, 500)]
+    ):
+        finished = f"2026-01-0{index + 1}T00:00:00Z"
+        row = {"site": site, "run_id": f"r{index}-{site}", "finished_at": finished, "written": written}
+        memory.put_health(site, row["run_id"], finished, {**row, "median_words": words, "drift": []})
+    memory.close()
+    return path
 
+
+def test_health_plot_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from crawler.cli import main
+
+    state = _health_state(tmp_path / "state.sqlite3")
     target = tmp_path / "health.png"
-    status = plot_health({"s": [{"written": 3, "median_words": 200}, {"written": 4, "median_words": 210}]}, target)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        assert status == EXIT_USAGE and not target.exists()
-        assert "--plot needs matplotlib" in capsys.readouterr().err
-    else:
-        assert status == EXIT_OK and target.read_bytes().startswith(b"\x89PNG")
+    assert main(["health", "--state", str(state), "--plot", str(target)]) == 0
+    data = target.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width >= 400 and height >= 300
+    assert "alpha: drift: yield: 12 articles written" in capsys.readouterr().out  # the table is shown too
+
+
+def test_health_plot_without_matplotlib_says_what_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crawler.cli import main
+
+    for name in [n for n in sys.modules if n == "matplotlib" or n.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now raises ImportError
+    state = _health_state(tmp_path / "state.sqlite3")
+    target = tmp_path / "health.png"
+    assert main(["health", "--state", str(state), "--plot", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert not target.exists()
+    assert f"--plot {target} needs matplotlib, which is not installed: pip install 'presswash[plot]'" in captured.err
+    assert "alpha: drift" in captured.out  # the table was still shown

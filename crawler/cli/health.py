@@ -156,13 +156,19 @@ def format_health(by_site: dict[str, list[dict[str, Any]]], verdicts: dict[str, 
 
 
 def plot_health(by_site: dict[str, list[dict[str, Any]]], path: Path) -> int:
+    """Articles written and median words per run, one line per site, as a PNG at ``path``. matplotlib is
+    optional (the `plot` extra): without it, say so and return EXIT_USAGE, after the table was shown."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("presswash: --plot needs matplotlib (pip install matplotlib); the table is above", file=sys.stderr)
+        print(
+            f"presswash: --plot {path} needs matplotlib, which is not installed: "
+            "pip install 'presswash[plot]' (or matplotlib); the table above is complete, no PNG was written",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=False)
     for site, rows in sorted(by_site.items()):
