@@ -69,7 +69,7 @@ def open_site_memory_of(args: argparse.Namespace) -> Any:
 def health_command(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
     """Show each site's health rows; with --check, exit 1 when a site's newest run drifted."""
     from crawler.config import load_config
-    from crawler.health import verdict
+    from crawler.health import MAX_PROCESSES_PER_RUN, judge_merged, verdict
 
     out = stream or sys.stdout
     settings = load_config(args.config).file.health
@@ -77,12 +77,18 @@ def health_command(args: argparse.Namespace, stream: IO[str] | None = None) -> i
     if memory is None:
         return EXIT_USAGE if args.check else 1
     try:
-        rows = memory.health(args.site, max(args.runs, settings.baseline_runs + 1))
+        wanted = max(args.runs, settings.baseline_runs + 1)
+        rows = memory.health(args.site, wanted * MAX_PROCESSES_PER_RUN)  # whole runs of many processes
     finally:
         memory.close()
     by_site: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_site[row["site"]].append(row)
+    # The processes of one scaled-out run (run ids sharing the part before '+') become one row, judged
+    # on merged rows; only the runs asked for (and the baseline) are kept.
+    by_site = defaultdict(
+        list, {site: judge_merged(site_rows, settings)[-wanted:] for site, site_rows in by_site.items()}
+    )
     if not by_site:
         print("presswash: no health recorded" + (f" for {args.site}" if args.site else ""), file=sys.stderr)
         return EXIT_OK
