@@ -264,3 +264,92 @@ class BatchTemplateStage:
     def summary(self) -> dict[str, object]:
         """For the run's stats: the last learned version of each site and the lines removed."""
         return {"versions": dict(sorted(self.versions.items())), "removed_lines": self.removed}
+
+
+def parse_site_version(text: str) -> tuple[str, str]:
+    """``SITE@VERSION`` (``presswash clean --site-template``) -> (site, version); ValueError when malformed."""
+    site, at, version = text.rpartition("@")
+    if not at or not site or not version:
+        raise ValueError(f"--site-template {text!r}: expected SITE@VERSION (the version: `presswash rules versions`)")
+    return site, version
+
+
+def export_learned(templates: Iterable[LearnedTemplate]) -> str:
+    """Learned sets as a JSON file (``presswash rules export``), for ``presswash clean --learned FILE``."""
+    return json.dumps({"templates": [t.to_dict() for t in templates]}, ensure_ascii=False, indent=2) + "\n"
+
+
+def load_learned(path: str) -> list[LearnedTemplate]:
+    """The learned sets of a file written by :func:`export_learned`; each one's version is checked against
+    its lines, so a hand-edited set cannot pass for the version a record names."""
+    from cleaners.config import ConfigError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the learned sets: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not JSON ({exc}); write it with `presswash rules export`") from None
+    entries = data.get("templates") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: templates: expected a non-empty list (from `presswash rules export`)")
+    out = []
+    for index, entry in enumerate(entries):
+        try:
+            template = LearnedTemplate.from_dict(entry)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"{path}: templates[{index}]: not a learned set ({exc!r})") from None
+        actual = LearnedTemplate.of(template.site, dict(template.lines), template.pages).version
+        if actual != template.version:
+            raise ConfigError(
+                f"{path}: templates[{index}]: version {template.version} does not match its lines "
+                f"(they hash to {actual}): the set was edited"
+            )
+        out.append(template)
+    return out
+
+
+class FixedTemplateStage:
+    """Fixed learned sets in ``presswash clean`` (``--learned FILE``, ``--site-template SITE@VERSION``):
+    nothing is learned; each record of a site gets that site's set through :func:`apply_learned`, so
+    re-cleaning a crawl's raw archive with the set a record names (its ``rules_version``) gives that
+    record again. A record's site is its ``site`` field (a crawl's site name, kept in the WARC archive),
+    else the registered domain of its URL; records of other sites are left as they are."""
+
+    def __init__(self, templates: Iterable[LearnedTemplate], min_words: int) -> None:
+        from cleaners.config import ConfigError
+
+        self.by_site: dict[str, LearnedTemplate] = {}
+        for template in templates:
+            known = self.by_site.get(template.site)
+            if known is not None and known.version != template.version:
+                raise ConfigError(
+                    f"two learned sets for site {template.site} ({known.version}, {template.version}): "
+                    "give one per site"
+                )
+            self.by_site[template.site] = template
+        self.min_words = min_words
+        self.applied: Counter[str] = Counter()
+        self.removed = 0
+
+    def __call__(self, article: Article) -> Article | Rejected:
+        learned = self.by_site.get(article.site or "")
+        if learned is None:
+            key = site_key(article)
+            learned = self.by_site.get(key) if key is not None else None
+        if learned is None:
+            return article
+        self.applied[learned.site] += 1
+        result = apply_learned(article, learned, self.min_words)
+        if isinstance(result, Article):
+            self.removed += len(result.removed) - len(article.removed)
+        return result
+
+    def summary(self) -> dict[str, object]:
+        """For the run's stats: each site's fixed version, the records it was applied to, lines removed."""
+        return {
+            "fixed": {site: t.version for site, t in sorted(self.by_site.items())},
+            "records": dict(sorted(self.applied.items())),
+            "removed_lines": self.removed,
+        }

@@ -159,3 +159,98 @@ def verdict(rows: list[dict[str, Any]], settings: HealthSettings) -> tuple[str, 
         ]
     reasons = judge_drift(latest, baseline, settings)
     return ("drift" if reasons else "ok"), reasons
+
+
+# --- one logical run of several processes -----------------------------------------------------------------
+
+#: In a scaled-out crawl every process records its own row; processes started with run ids that share
+#: the part before this separator (``PRESSWASH_RUN_ID=round7+host1``, ``round7+host2``) are one run.
+RUN_GROUP_SEPARATOR = "+"
+#: ``presswash health`` reads this many rows per run asked for, so a run of that many processes merges whole.
+MAX_PROCESSES_PER_RUN = 64
+
+
+def run_group(run_id: str) -> str:
+    """The logical run a process's run id belongs to: the part before the first ``+`` (all of it without)."""
+    return run_id.split(RUN_GROUP_SEPARATOR, 1)[0]
+
+
+def _weighted_median(pairs: list[tuple[float, int]]) -> float | None:
+    """The median of per-process medians, each weighted by its articles: the merged rows keep no word
+    counts, so this stands in for the median of all the run's articles (exact with one process)."""
+    pairs = sorted((value, weight) for value, weight in pairs if value is not None and weight > 0)
+    total = sum(weight for _, weight in pairs)
+    if not total:
+        return None
+    seen = 0
+    for value, weight in pairs:
+        seen += weight
+        if seen * 2 >= total:
+            return value
+    return pairs[-1][0]
+
+
+def merge_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A site's rows (oldest first) with the rows of one logical run (:func:`run_group`) merged into one:
+    counts summed, shares weighted by the articles (or, for ``share_empty``, the pages) each process had,
+    ``processes`` and ``run_ids`` saying what was merged. Rows alone in their group come back unchanged.
+    Ordered by the last process to finish; the drift of a merged row is judged again on merged rows."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((str(row.get("site")), run_group(str(row.get("run_id") or ""))), []).append(row)
+    merged = []
+    for (site, group), members in groups.items():
+        if len(members) == 1:
+            merged.append(members[0])
+            continue
+        written = sum(int(m.get("written") or 0) for m in members)
+        read = sum(int(m.get("read") or 0) for m in members)
+
+        def counts(key: str, members: list[dict[str, Any]] = members) -> dict[str, int]:
+            total: Counter[str] = Counter()
+            for member in members:
+                total.update(member.get(key) or {})
+            return dict(sorted(total.items()))
+
+        def share(key: str, weight: str, of: int, members: list[dict[str, Any]] = members) -> float | None:
+            parts = [(m.get(key), int(m.get(weight) or 0)) for m in members if m.get(key) is not None]
+            return round(sum(v * w for v, w in parts) / of, 4) if of and parts else None
+
+        merged.append(
+            {
+                "site": site,
+                "run_id": group,
+                "run_ids": sorted(str(m.get("run_id")) for m in members),
+                "processes": len(members),
+                "finished_at": max(str(m.get("finished_at") or "") for m in members),
+                "read": read,
+                "written": written,
+                "rejected": counts("rejected"),
+                "failed": counts("failed"),
+                "median_words": _weighted_median(
+                    [(m.get("median_words"), int(m.get("written") or 0)) for m in members]
+                ),
+                "share_title": share("share_title", "written", written),
+                "share_author": share("share_author", "written", written),
+                "share_date": share("share_date", "written", written),
+                "share_flagged": share("share_flagged", "written", written),
+                "share_empty": share("share_empty", "read", read),
+                "flags": counts("flags"),
+                "rule_hits": counts("rule_hits"),
+                "merged": True,
+            }
+        )
+    merged.sort(key=lambda row: (str(row.get("site")), str(row.get("finished_at") or ""), str(row.get("run_id"))))
+    return merged
+
+
+def judge_merged(rows: list[dict[str, Any]], settings: HealthSettings) -> list[dict[str, Any]]:
+    """:func:`merge_rows`, each merged row's ``drift`` and ``status`` judged against the merged rows before
+    it (a process's own row was judged, when it ended, on what had finished by then)."""
+    merged = merge_rows(rows)
+    for index, row in enumerate(merged):
+        if row.get("merged"):
+            earlier = [r for r in merged[:index] if r.get("site") == row.get("site")]
+            status, reasons = verdict([*earlier, row], settings)
+            row["status"], row["drift"] = status, reasons if status == "drift" else []
+    return merged

@@ -204,3 +204,63 @@ def test_template_switch_drifts_for_that_site_only(crawls: Crawls) -> None:
     assert len(normal) == 3
     for row in normal:
         assert row["written"] == 50 and row["share_title"] == 1.0 and row["share_date"] == 1.0
+
+
+def _reclean(env: dict[str, str], out: Path, *args: str) -> list[dict[str, Any]]:
+    done = _presswash(env, "clean", *args, "--workers", "1", "-q", "-o", str(out))
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_reclean_of_the_raw_archive_with_the_stored_learned_set_gives_the_crawl_records(
+    crawls: Crawls, tmp_path: Path
+) -> None:
+    from crawler.cli.health import state_location_of
+
+    records = {r["url"]: r for r in _records(crawls.output, "alpha")}
+    assert len(records) == 200
+    versions = {r["rules_version"].partition("+learned:")[2] for r in records.values()}
+    assert len(versions) == 2 and "" in versions  # before the window filled: none; then one set, four runs long
+    (version,) = versions - {""}
+    listed = _presswash(crawls.env, "rules", "versions", "--site", "alpha", "--output", str(crawls.output))
+    assert listed.returncode == 0 and version in listed.stdout, listed.stderr
+    exported = _presswash(
+        crawls.env, "rules", "export", "--site", "alpha", "--version", version, "--output", str(crawls.output)
+    )
+    assert exported.returncode == 0, exported.stderr
+    learned_file = tmp_path / "alpha.learned.json"
+    learned_file.write_text(exported.stdout, encoding="utf-8")
+
+    raw = str(crawls.output / "raw" / "alpha")
+    state = state_location_of(None, None, str(crawls.output))
+    by_state = _reclean(
+        crawls.env, tmp_path / "state.jsonl", raw, "--site-template", f"alpha@{version}", "--state", state
+    )
+    by_file = _reclean(crawls.env, tmp_path / "file.jsonl", raw, "--learned", str(learned_file))
+    plain = {r["url"]: r for r in _reclean(crawls.env, tmp_path / "plain.jsonl", raw)}
+    assert by_state == by_file  # the stored set and its exported copy are the same set
+    fixed = {r["url"]: r for r in by_file}
+    assert set(fixed) == set(plain) == set(records)
+
+    def comparable(record: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in record.items() if k != "source_path"}  # the crawl's URL, the archive's file
+
+    with_set = [url for url, r in records.items() if version in r["rules_version"]]
+    assert len(with_set) > 180
+    for url in with_set:  # written with the set: re-cleaned with it, the same record, fetched_at included
+        assert comparable(fixed[url]) == comparable(records[url]), url
+        assert fixed[url]["rules_version"].endswith(f"+learned:{version}")
+        assert footer_line("alpha") in plain[url]["text"]  # without the set, the footer is back
+    for url in set(records) - set(with_set):  # written before anything was learned: re-cleaned without a set
+        assert comparable(plain[url]) == comparable(records[url]), url
+
+    stats = json.loads(Path(f"{tmp_path / 'file.jsonl'}.stats.json").read_text(encoding="utf-8"))
+    assert stats["site_template"]["fixed"] == {"alpha": version} and stats["site_template"]["records"] == {"alpha": 200}
+
+    unknown = _presswash(crawls.env, "clean", raw, "--site-template", "alpha@000000000000", "--state", state)
+    assert unknown.returncode == 2 and f"known: {version}" in unknown.stderr
+    tampered = json.loads(learned_file.read_text(encoding="utf-8"))
+    tampered["templates"][0]["lines"].pop()
+    learned_file.write_text(json.dumps(tampered), encoding="utf-8")
+    refused = _presswash(crawls.env, "clean", raw, "--learned", str(learned_file))
+    assert refused.returncode == 2 and "does not match its lines" in refused.stderr

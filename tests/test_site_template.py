@@ -250,15 +250,148 @@ def test_clean_command_learns_per_registered_domain(demo_site: str, tmp_path: Pa
     assert stats["site_template"]["removed_lines"] == 22
 
 
-def test_plot_says_what_it_needs_or_draws(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from crawler.cli.health import EXIT_OK, EXIT_USAGE, plot_health
+def _health_state(path: Path) -> Path:
+    """A state file with four runs of two sites, as crawls leave it."""
+    memory = SqliteSiteMemory(path)
+    for index, (site, written, words) in enumerate(
+        [("alpha", 50, 300), ("alpha", 48, 310), ("alpha", 52, 290), ("alpha", 12, 80), ("beta", 30, 500)]
+    ):
+        finished = f"2026-01-0{index + 1}T00:00:00Z"
+        row = {"site": site, "run_id": f"r{index}-{site}", "finished_at": finished, "written": written}
+        memory.put_health(site, row["run_id"], finished, {**row, "median_words": words, "drift": []})
+    memory.close()
+    return path
 
+
+def test_health_plot_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from crawler.cli import main
+
+    state = _health_state(tmp_path / "state.sqlite3")
     target = tmp_path / "health.png"
-    status = plot_health({"s": [{"written": 3, "median_words": 200}, {"written": 4, "median_words": 210}]}, target)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        assert status == EXIT_USAGE and not target.exists()
-        assert "--plot needs matplotlib" in capsys.readouterr().err
-    else:
-        assert status == EXIT_OK and target.read_bytes().startswith(b"\x89PNG")
+    assert main(["health", "--state", str(state), "--plot", str(target)]) == 0
+    data = target.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width >= 400 and height >= 300
+    assert "alpha: drift: yield: 12 articles written" in capsys.readouterr().out  # the table is shown too
+
+
+def test_health_plot_without_matplotlib_says_what_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crawler.cli import main
+
+    for name in [n for n in sys.modules if n == "matplotlib" or n.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now raises ImportError
+    state = _health_state(tmp_path / "state.sqlite3")
+    target = tmp_path / "health.png"
+    assert main(["health", "--state", str(state), "--plot", str(target)]) == 2
+    captured = capsys.readouterr()
+    assert not target.exists()
+    assert f"--plot {target} needs matplotlib, which is not installed: pip install 'presswash[plot]'" in captured.err
+    assert "alpha: drift" in captured.out  # the table was still shown
+
+
+def _process_row(run_id: str, day: int, written: int, words: float, *, read: int | None = None) -> dict[str, Any]:
+    finished = f"2026-02-{day:02d}T00:00:00Z"
+    return {
+        "site": "alpha",
+        "run_id": run_id,
+        "finished_at": finished,
+        "read": read if read is not None else written,
+        "written": written,
+        "rejected": {},
+        "failed": {},
+        "median_words": words,
+        "share_title": 1.0,
+        "share_author": 0.5,
+        "share_date": 1.0,
+        "share_flagged": 0.0,
+        "share_empty": 0.0,
+        "flags": {},
+        "rule_hits": {"site_template": written * 2},
+        "drift": [],
+    }
+
+
+def test_processes_of_one_scaled_out_run_merge_into_one_row() -> None:
+    from crawler.health import merge_rows, run_group
+
+    assert run_group("round7+host1") == run_group("round7+host2-alpha") == "round7"
+    assert run_group("20261205T220000Z-1234") == "20261205T220000Z-1234"  # a one-process run is its own
+    rows = [_process_row("r1+a", 1, 30, 300), _process_row("r1+b", 2, 20, 320, read=25), _process_row("r2", 3, 50, 310)]
+    rows[1]["share_author"] = 1.0
+    rows[1]["rejected"] = {"too_short": 5}
+    merged = merge_rows(rows)
+    assert [r["run_id"] for r in merged] == ["r1", "r2"]
+    first = merged[0]
+    assert first["processes"] == 2 and first["run_ids"] == ["r1+a", "r1+b"]
+    assert first["written"] == 50 and first["read"] == 55 and first["rejected"] == {"too_short": 5}
+    assert first["share_author"] == 0.7  # (30 x 0.5 + 20 x 1.0) / 50
+    assert first["median_words"] == 300 and first["rule_hits"] == {"site_template": 100}
+    assert first["finished_at"] == "2026-02-02T00:00:00Z"
+    assert merged[1] is rows[2]  # alone in its run: unchanged
+
+
+def _scaled_out_state(path: Path) -> Path:
+    """Three one-process runs of 50 articles, then run 4 by two processes (20 + 20: the site is fine,
+    each process only did its share), then run 5 by two processes (8 + 6: the site's yield fell)."""
+    memory = SqliteSiteMemory(path)
+    rows = [_process_row(f"r{n}", n, 50, 300) for n in (1, 2, 3)]
+    rows += [_process_row("r4+host1", 4, 20, 300), _process_row("r4+host2", 5, 20, 305)]
+    rows += [_process_row("r5+host1", 6, 8, 300), _process_row("r5+host2", 7, 6, 300)]
+    for row in rows:
+        memory.put_health("alpha", row["run_id"], row["finished_at"], row)
+    memory.close()
+    return path
+
+
+def test_health_judges_a_scaled_out_run_on_its_merged_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from crawler.cli import main
+
+    state = _scaled_out_state(tmp_path / "state.sqlite3")
+    assert main(["health", "--state", str(state), "--json"]) == 0
+    shown = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["run_id"], r["written"], r.get("processes", 1)) for r in shown] == [
+        ("r1", 50, 1),
+        ("r2", 50, 1),
+        ("r3", 50, 1),
+        ("r4", 40, 2),
+        ("r5", 14, 2),
+    ]
+    assert shown[3]["drift"] == []  # 40 of a baseline of 50: no drift, though each process wrote 20
+    assert shown[4]["drift"] == ["yield: 14 articles written, baseline 50"]
+    assert main(["health", "--state", str(state), "--check"]) == 1
+    assert "drift in alpha" in capsys.readouterr().err
+
+    memory = SqliteSiteMemory(state)  # without run 5, run 4 (merged) does not drift
+    memory.conn.execute("DELETE FROM site_health WHERE run_id LIKE 'r5+%'")
+    memory.conn.commit()
+    memory.close()
+    assert main(["health", "--state", str(state), "--check"]) == 0
+
+
+def test_the_last_process_of_a_run_judges_the_whole_run(tmp_path: Path) -> None:
+    from crawler.extensions.health import SiteHealthRecorder
+
+    state = tmp_path / "state.sqlite3"
+    memory = SqliteSiteMemory(state)
+    for row in [_process_row(f"r{n}", n, 50, 300) for n in (1, 2, 3)] + [_process_row("r4+host1", 4, 20, 300)]:
+        memory.put_health("alpha", row["run_id"], row["finished_at"], row)
+    memory.close()
+
+    def finish(run_id: str, written: int) -> dict[str, Any]:
+        recorder = SiteHealthRecorder(
+            location=str(state), site="alpha", run_id=run_id, output_dir=tmp_path, settings=HealthSettings()
+        )
+        for _ in range(written):
+            recorder.tally.add({"word_count": 300, "title": "t", "authors": ["a"], "published": "2026-02-01"})
+        recorder.spider_closed("finished")
+        rows = SqliteSiteMemory(state).health("alpha", 100)
+        return next(r for r in rows if r["run_id"] == run_id)
+
+    second = finish("r4+host2", 20)  # alone, 20 of 50 would be a drift; with host1's 20, it is 40 of 50
+    assert second["status"] == "ok" and second["drift"] == []
+    alone = finish("r5", 20)  # a one-process run of 20 still drifts
+    assert alone["status"] == "drift" and alone["drift"][0].startswith("yield: 20 articles written")

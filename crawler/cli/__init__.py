@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.set_defaults(handler=runs_command)
 
     from crawler.cli.health import add_health_arguments, health_command
-    from crawler.cli.rules import add_rules_arguments, rules_suggest_command
+    from crawler.cli.rules import add_rules_arguments, rules_command
 
     health = commands.add_parser(
         "health",
@@ -80,11 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser(
         "rules",
         parents=[common],
-        help="per-site rules: `rules suggest --site NAME` prints the learned template as rules",
+        help="per-site rules: `rules suggest|versions|export --site NAME`: learned template as rules, versions, JSON",
         description="Work with per-site rules (docs/health.md).",
     )
     add_rules_arguments(rules)
-    rules.set_defaults(handler=rules_suggest_command)
+    rules.set_defaults(handler=rules_command)
 
     from crawler.cli.load import add_load_arguments, load_command
     from crawler.cli.seed import add_seed_arguments, seed_command

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from crawler.cli.exits import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
@@ -55,6 +56,23 @@ def add_clean_arguments(clean: argparse.ArgumentParser) -> None:
         help="learn each site's recurring lines (sites by the registered domain of the URL) and remove them "
         "as site_template once enough pages were seen (presswash.yaml site_template:, docs/health.md)",
     )
+    clean.add_argument(
+        "--learned",
+        metavar="FILE",
+        action="append",
+        help="apply these learned sets as they are, learning nothing (JSON from `presswash rules export`): "
+        "re-cleaning a crawl's raw archive with the set its records name gives the same records; repeatable",
+    )
+    clean.add_argument(
+        "--site-template",
+        metavar="SITE@VERSION",
+        action="append",
+        help="the same, with a learned set read from the crawl's state (`presswash rules versions --site SITE` "
+        "lists them; --state or --config say where the state is); repeatable",
+    )
+    clean.add_argument(
+        "--state", metavar="PATH", help="state file or redis:// location for --site-template (default: as the crawl)"
+    )
 
 
 def clean_command(args: argparse.Namespace) -> int:
@@ -86,11 +104,21 @@ def clean_command(args: argparse.Namespace) -> int:
     fetcher = None
     if any(is_url(spec) for spec in specs):
         fetcher = Fetcher(max_bytes=config.options.max_bytes, timeout=args.timeout, delay=args.delay)
+    if args.learn_template and (args.learned or args.site_template):
+        print(
+            "presswash: --learn-template learns; --learned and --site-template apply a fixed set: pick one",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     stage = None
     if args.learn_template:
         from cleaners.site_template import BatchTemplateStage
 
         stage = BatchTemplateStage(config.file.site_template, config.options.min_words)
+    elif args.learned or args.site_template:
+        from cleaners.site_template import FixedTemplateStage
+
+        stage = FixedTemplateStage(fixed_templates(args), config.options.min_words)
     previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM ends the run like Ctrl-C: stats written
     try:
         stats = clean_inputs(
@@ -143,6 +171,40 @@ def clean_command(args: argparse.Namespace) -> int:
     if stats.extra.get("interrupted"):
         return EXIT_INTERRUPTED
     return EXIT_INPUT_FAILED if stats.total_failed or "output_error" in stats.extra else EXIT_OK
+
+
+def fixed_templates(args: argparse.Namespace) -> list[Any]:
+    """The learned sets of --learned FILE and --site-template SITE@VERSION (ConfigError naming what is
+    missing: the file, the site or the version)."""
+    from cleaners.config import ConfigError
+    from cleaners.site_template import load_learned, parse_site_version
+
+    templates = [template for path in args.learned or [] for template in load_learned(path)]
+    if not args.site_template:
+        return templates
+    try:
+        wanted = [parse_site_version(text) for text in args.site_template]
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    from crawler.cli.health import state_location_of
+    from crawler.state.site_memory import open_site_memory
+
+    location = state_location_of(args.state, args.config, "output")
+    if "://" not in location and not Path(location).exists():
+        raise ConfigError(f"--site-template: no state at {location} (give --state PATH or --config FILE)")
+    memory = open_site_memory(location, readonly="://" not in location)
+    try:
+        for site, version in wanted:
+            known = {template.version: template for _, template in memory.templates(site)}
+            if version not in known:
+                raise ConfigError(
+                    f"--site-template {site}@{version}: no such learned set in {location}"
+                    + (f" (known: {', '.join(known)})" if known else f" (nothing learned for {site})")
+                )
+            templates.append(known[version])
+    finally:
+        memory.close()
+    return templates
 
 
 def _terminate(signum: int, frame: object) -> None:

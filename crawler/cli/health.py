@@ -19,14 +19,19 @@ _SPARKS = "▁▂▃▄▅▆▇█"
 
 def _state_location(args: argparse.Namespace) -> str:
     """The state store of `presswash crawl` with the same --config and --output (as `presswash runs`)."""
+    return state_location_of(args.state, args.config, args.output)
+
+
+def state_location_of(state: str | None, config: str | None, output: str) -> str:
+    """``state`` when given, else where `presswash crawl --config CONFIG --output OUTPUT` keeps its state."""
     from crawler.config import load_config, load_scale_settings, state_location
 
-    if args.state:
-        return str(args.state)
-    scale = load_scale_settings(args.config)
+    if state:
+        return str(state)
+    scale = load_scale_settings(config)
     return state_location(
-        args.output,
-        load_config(args.config).file.state,
+        output,
+        load_config(config).file.state,
         redis_url=scale.redis_url,
         redis_prefix=scale.redis_prefix,
     )
@@ -64,7 +69,7 @@ def open_site_memory_of(args: argparse.Namespace) -> Any:
 def health_command(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
     """Show each site's health rows; with --check, exit 1 when a site's newest run drifted."""
     from crawler.config import load_config
-    from crawler.health import verdict
+    from crawler.health import MAX_PROCESSES_PER_RUN, judge_merged, verdict
 
     out = stream or sys.stdout
     settings = load_config(args.config).file.health
@@ -72,12 +77,18 @@ def health_command(args: argparse.Namespace, stream: IO[str] | None = None) -> i
     if memory is None:
         return EXIT_USAGE if args.check else 1
     try:
-        rows = memory.health(args.site, max(args.runs, settings.baseline_runs + 1))
+        wanted = max(args.runs, settings.baseline_runs + 1)
+        rows = memory.health(args.site, wanted * MAX_PROCESSES_PER_RUN)  # whole runs of many processes
     finally:
         memory.close()
     by_site: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_site[row["site"]].append(row)
+    # The processes of one scaled-out run (run ids sharing the part before '+') become one row, judged
+    # on merged rows; only the runs asked for (and the baseline) are kept.
+    by_site = defaultdict(
+        list, {site: judge_merged(site_rows, settings)[-wanted:] for site, site_rows in by_site.items()}
+    )
     if not by_site:
         print("presswash: no health recorded" + (f" for {args.site}" if args.site else ""), file=sys.stderr)
         return EXIT_OK
@@ -151,13 +162,19 @@ def format_health(by_site: dict[str, list[dict[str, Any]]], verdicts: dict[str, 
 
 
 def plot_health(by_site: dict[str, list[dict[str, Any]]], path: Path) -> int:
+    """Articles written and median words per run, one line per site, as a PNG at ``path``. matplotlib is
+    optional (the `plot` extra): without it, say so and return EXIT_USAGE, after the table was shown."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("presswash: --plot needs matplotlib (pip install matplotlib); the table is above", file=sys.stderr)
+        print(
+            f"presswash: --plot {path} needs matplotlib, which is not installed: "
+            "pip install 'presswash[plot]' (or matplotlib); the table above is complete, no PNG was written",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=False)
     for site, rows in sorted(by_site.items()):
@@ -181,4 +198,5 @@ __all__ = [
     "open_site_memory_of",
     "plot_health",
     "sparkline",
+    "state_location_of",
 ]

@@ -16,7 +16,7 @@ from scrapy.exceptions import NotConfigured
 from cleaners.article import Article
 from cleaners.timestamps import utc_iso
 from crawler.config import config_for, state_enabled
-from crawler.health import HealthSettings, RunTally, verdict
+from crawler.health import MAX_PROCESSES_PER_RUN, HealthSettings, RunTally, merge_rows, verdict
 from crawler.state.site_memory import open_site_memory
 
 if TYPE_CHECKING:
@@ -91,8 +91,12 @@ class SiteHealthRecorder:
         try:
             memory = open_site_memory(self.location)
             try:
-                earlier = memory.health(self.site, self.settings.baseline_runs)
-                status, reasons = verdict([*earlier, row], self.settings)
+                # Judged on whole runs: a scaled-out run's processes (run ids sharing the part before '+')
+                # count as one, with what the processes that ended before this one recorded.
+                earlier = memory.health(self.site, (self.settings.baseline_runs + 1) * MAX_PROCESSES_PER_RUN)
+                merged = merge_rows([*earlier, row])
+                status, reasons = verdict(merged, self.settings)
+                earlier = merged[:-1]
                 row["drift"] = reasons if status == "drift" else []
                 row["status"] = status
                 memory.put_health(self.site, self.run_id, row["finished_at"], row)
@@ -102,7 +106,12 @@ class SiteHealthRecorder:
             logger.warning("%s: health of run %s not recorded: %s", self.site, self.run_id, exc)
             return
         if status == "drift":
-            logger.warning("%s DRIFTED against its last %d runs: %s", self.site, len(earlier), "; ".join(reasons))
+            logger.warning(
+                "%s DRIFTED against its last %d runs: %s",
+                self.site,
+                min(len(earlier), self.settings.baseline_runs),
+                "; ".join(reasons),
+            )
         if self.stats is not None:
             self.stats.set_value("presswash/health/status", status)
             self.stats.set_value("presswash/health/drift", list(row["drift"]))
