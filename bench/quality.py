@@ -181,17 +181,6 @@ LOSS_NOTES: dict[str, str] = {
         "readability was kept (1.5x the pass's sentence text) while link lines counted as sentences; without "
         "them it holds less, so the precision pass is kept and the list of project names (links) is lost"
     ),
-    "wcxb:0488": (
-        "the story's lists and subheadings sit beside the paragraphs the precision pass keeps; readability has "
-        "them but loses over a fifth of the pass's lines (its headings), so it does not extend the pass"
-    ),
-    "wcxb:0406": (
-        "as 0488: readability holds the missing sections but not 80% of the pass's lines, so the pass is kept"
-    ),
-    "wcxb:4076": (
-        "as 0488: the numbered subheadings and lists are in readability's text, which loses too many of the "
-        "pass's lines to extend it"
-    ),
     "wcxb:4801": "dated bulleted pros and cons lists are dropped by the precision pass; the balanced pass has them",
 }
 NOT_REVIEWED = "not reviewed yet"
