@@ -107,6 +107,8 @@ EXTENSIONS = {
     # The run log's record of a `scrapy crawl` or scrapyd run (`presswash crawl` and the scheduler record
     # their own: PRESSWASH_RUN_RECORDED, $PRESSWASH_HELD_LOCKS).
     "crawler.extensions.RunRecorder": 520,
+    # After RunRecorder (which records a `scrapy crawl` run when it opens): the run's heartbeat.
+    "crawler.extensions.RunHeartbeat": 530,
 }
 # Where sites are configured (the spider's `-a config=PATH` wins) and what cleaning options apply.
 PRESSWASH_SITES_CONFIG = None  # None: config/sites.yaml of the current directory, else of the project
@@ -115,6 +117,8 @@ PRESSWASH_CONFIG = None  # None: the project's config/presswash.yaml
 PRESSWASH_OUTPUT_DIR = "output"
 # The run id names the stats file; a scheduler that starts the crawl may choose it (env PRESSWASH_RUN_ID).
 PRESSWASH_RUN_ID = os.environ.get("PRESSWASH_RUN_ID") or None  # None: UTC start time + pid
+# How often a running crawl writes its heartbeat into the run log (crawler.extensions.heartbeat); 0: never.
+PRESSWASH_RUN_HEARTBEAT_SECONDS = float(os.environ.get("PRESSWASH_RUN_HEARTBEAT_SECONDS") or 60)
 PRESSWASH_URL_LEDGER = True  # one JSON line per fetched URL with its outcome (the audit trail)
 # Bounded queueing: article requests one run makes from sitemap entries at most. Past it, entries are
 # counted (presswash/entries/sitemap/deferred) and left for the next run, which skips the known ones.

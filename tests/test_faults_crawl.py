@@ -323,6 +323,63 @@ def test_a_crawl_killed_with_sigkill_is_listed_as_interrupted(tmp_path: Path) ->
         assert store.get_run(run["run_id"]).status == "interrupted"  # recorded, not only shown
 
 
+@pytest.mark.slow
+def test_a_crawl_of_another_host_killed_with_sigkill_is_found_by_its_silent_heartbeat(tmp_path: Path) -> None:
+    """A run of another host cannot be asked for its pid: the crawl writes a heartbeat while it runs, and a
+    run whose heartbeat is older than HEARTBEAT_STALE_SECONDS is listed as interrupted. The other host is
+    this crawl's own record, given another host name after the kill (the host name cannot be changed)."""
+    from dataclasses import replace
+
+    from crawler.state.records import HEARTBEAT_STALE_SECONDS
+
+    proc, base_url = start_server_subprocess(articles=60)
+    config, output = tmp_path / "sites.yaml", tmp_path / "out"
+    config.write_text(SLOW_SITE, encoding="utf-8")
+    env = {**crawl_env(base_url, "beating"), "PRESSWASH_RUN_HEARTBEAT_SECONDS": "0.3"}
+    try:
+        crawl = subprocess.Popen(
+            crawl_command(config, output), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline, beats = time.monotonic() + 60, set()
+        while len(beats) < 2:  # two heartbeats seen: it beats while it crawls
+            assert time.monotonic() < deadline and crawl.poll() is None, f"heartbeats seen in 60 s: {beats}"
+            if (output / "state.sqlite3").exists():
+                with SqliteStateStore(output / "state.sqlite3", readonly=True) as store:
+                    runs = store.list_runs()
+                beats |= {run.heartbeat_at for run in runs if run.heartbeat_at}
+            time.sleep(0.2)
+        crawl.kill()
+        crawl.wait()
+    finally:
+        stop_server(proc)
+    with SqliteStateStore(output / "state.sqlite3") as store:
+        (run,) = store.list_runs()
+        silent_since = datetime.fromtimestamp(time.time() - HEARTBEAT_STALE_SECONDS - 60, UTC)
+        store.put_run(replace(run, host="elsewhere.example", heartbeat_at=silent_since.isoformat()))
+    (listed,) = list_runs(output)
+    assert listed["status"] == "interrupted", listed
+    assert "no heartbeat from elsewhere.example" in listed["detail"]
+
+
+def test_a_run_of_another_host_is_running_while_it_beats_and_unknown_without_a_heartbeat() -> None:
+    from crawler.state.records import HEARTBEAT_STALE_SECONDS, RunRecord, stale_run
+
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    run = RunRecord("far", "demo", "2026-06-01T10:00:00Z", pid=1, host="elsewhere.example")
+    assert stale_run(run, now) is None  # no heartbeat (an older version): cannot be judged, left running
+    recent = datetime.fromtimestamp(now.timestamp() - HEARTBEAT_STALE_SECONDS + 30, UTC).isoformat()
+    assert stale_run(_with_beat(run, recent), now) is None  # beating: running
+    old = datetime.fromtimestamp(now.timestamp() - HEARTBEAT_STALE_SECONDS - 30, UTC).isoformat()
+    stale = stale_run(_with_beat(run, old), now)
+    assert stale is not None and stale.status == "interrupted" and "no heartbeat" in (stale.detail or "")
+
+
+def _with_beat(run: Any, heartbeat_at: str) -> Any:
+    from dataclasses import replace
+
+    return replace(run, heartbeat_at=heartbeat_at)
+
+
 def test_a_reused_pid_does_not_keep_a_dead_run_running(tmp_path: Path, other_process: subprocess.Popen[bytes]) -> None:
     from crawler.state.records import RunRecord, reap_stale_runs
 

@@ -71,6 +71,7 @@ class RunRecord:
     pid: int | None = None
     host: str | None = None
     detail: str | None = None
+    heartbeat_at: str | None = None  # ISO UTC, refreshed by the running crawl (crawler.extensions.heartbeat)
 
     def finished(self, **changes: Any) -> RunRecord:
         return replace(self, **changes)
@@ -107,26 +108,45 @@ def conditional_headers(state: FetchState | None) -> dict[str, str]:
 
 #: A process that started this long after its run's recorded start is another one under a reused pid.
 _PID_REUSE_SLACK_SECONDS = 5.0
+#: How often a running crawl refreshes its run's ``heartbeat_at`` (crawler.extensions.heartbeat) ...
+HEARTBEAT_SECONDS = 60.0
+#: ... and how long without one makes a run of another host, which cannot be asked, count as gone.
+HEARTBEAT_STALE_SECONDS = 15 * 60.0
 
 
-def stale_run(run: RunRecord) -> RunRecord | None:
+def stale_run(run: RunRecord, now: datetime | None = None) -> RunRecord | None:
     """The run marked ``interrupted`` when it is recorded as running but its process is gone, else None.
 
     A run is recorded "running" with the pid and host of its crawl process; a ``kill -9`` (of the crawl,
     or of the scheduler that would have recorded its end) leaves it so for ever. On this host the pid is
     asked: gone, or now a process that started after the run did (a reused pid), means nobody will record
-    the end. Runs of other hosts cannot be checked from here and are left as they are.
+    the end. A run of another host cannot be asked: it is gone when its heartbeat (``heartbeat_at``,
+    refreshed every HEARTBEAT_SECONDS while it crawls) is older than HEARTBEAT_STALE_SECONDS; a run
+    without any heartbeat (recorded by an older version) is left as it is.
     """
-    if run.status != "running" or run.pid is None or run.host != this_host():
+    if run.status != "running" or run.pid is None:
         return None
-    started = parse_iso(run.started_at)
-    if pid_alive(run.pid):
-        process_start = process_started_at(run.pid)
-        if started is None or process_start is None or process_start <= started.timestamp() + _PID_REUSE_SLACK_SECONDS:
+    if run.host != this_host():
+        beat = parse_iso(run.heartbeat_at)
+        if beat is None:
             return None
-        why = f"pid {run.pid} now belongs to another process"
+        silent = ((now or datetime.now(UTC)) - beat).total_seconds()
+        if silent <= HEARTBEAT_STALE_SECONDS:
+            return None
+        why = f"no heartbeat from {run.host} (pid {run.pid}) since {run.heartbeat_at}"
     else:
-        why = f"process {run.pid} on {run.host} is gone"
+        started = parse_iso(run.started_at)
+        if pid_alive(run.pid):
+            process_start = process_started_at(run.pid)
+            if (
+                started is None
+                or process_start is None
+                or process_start <= started.timestamp() + _PID_REUSE_SLACK_SECONDS
+            ):
+                return None
+            why = f"pid {run.pid} now belongs to another process"
+        else:
+            why = f"process {run.pid} on {run.host} is gone"
     return replace(
         run,
         status="interrupted",
@@ -136,7 +156,7 @@ def stale_run(run: RunRecord) -> RunRecord | None:
 
 
 def reap_stale_runs(store: RunLog, limit: int = 1000) -> list[RunRecord]:
-    """Mark every run of this host left "running" by a dead process as ``interrupted`` (see
+    """Mark every run left "running" by a dead process (or a silent one of another host) as ``interrupted`` (see
     :func:`stale_run`); returns the runs marked. Called when the scheduler starts and by ``presswash runs``."""
     marked = []
     for run in store.list_runs(None, limit):

@@ -41,7 +41,7 @@ from crawler.config import StateSettings
 from crawler.liveness import ProcessId, is_alive
 from crawler.state.records import FetchState, RunRecord
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 #: Rows deleted or re-banded per write transaction by maintenance: milliseconds of lock each, so a second
@@ -93,6 +93,10 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX url_keys_article ON url_keys (article_id);
     CREATE INDEX content_hashes_article ON content_hashes (article_id);
     CREATE INDEX fetches_article ON fetches (article_id);
+    """,
+    # The heartbeat of a running crawl, so a run of another host killed with SIGKILL is found (records.stale_run).
+    3: """
+    ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
     """,
 }
 
