@@ -198,6 +198,7 @@ def clean_inputs(
     fetch: Callable[[str], RawDocument | Rejected] | None = None,
     total: int | None = None,
     learn_template: Callable[[Article], CleanResult] | None = None,
+    overrides: tuple[tuple[str, Any], ...] = (),
 ) -> RunStats:
     """Clean every input named by ``specs`` and write one JSON line per article to ``output``.
 
@@ -210,6 +211,9 @@ def clean_inputs(
     ``total``: how many documents to expect, for the progress bar's percentage and ETA (None: unknown).
     ``learn_template``: learned site boilerplate (cleaners.site_template.BatchTemplateStage), applied to
     each article in input order before deduplication.
+    ``overrides``: one site's cleaning options (crawler.sites.SiteConfig.cleaning_overrides: min_words,
+    languages, articles_only, its boilerplate rules) applied to every input, in the pool as inline, so a
+    site's raw archive is cleaned as its crawl cleaned it.
     """
     options = options or load_options(config_path)  # given: the caller has read presswash.yaml already
     stats = RunStats()
@@ -230,8 +234,9 @@ def clean_inputs(
             yield item
 
     items = not_done(_flatten(expand_inputs(specs, options.max_bytes, fetch), options.max_bytes))
-    pool = CleaningPool(workers, options.config_path, options.max_seconds) if workers > 1 else None
-    results = pool.results(items) if pool is not None else _results_in_process(items, options)
+    pool = CleaningPool(workers, options.config_path, options.max_seconds, overrides=overrides) if workers > 1 else None
+    inline = options.replace(**dict(overrides)) if overrides else options
+    results = pool.results(items) if pool is not None else _results_in_process(items, inline)
 
     bar = None
     if progress:

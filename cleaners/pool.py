@@ -62,8 +62,11 @@ def _die_with_parent() -> None:
         return
 
 
-def _worker_main(conn: Connection, config_path: str | None, parent_pid: int) -> None:
-    """Worker loop: receive ``(seq, task)``, answer ``(seq, result, replace_me)``; None or EOF ends it."""
+def _worker_main(
+    conn: Connection, config_path: str | None, parent_pid: int, overrides: tuple[tuple[str, Any], ...] = ()
+) -> None:
+    """Worker loop: receive ``(seq, task)``, answer ``(seq, result, replace_me)``; None or EOF ends it.
+    ``overrides``: one site's cleaning options (SiteConfig.cleaning_overrides), for every task of the run."""
     _die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before the death signal was armed
         os._exit(0)
@@ -74,7 +77,7 @@ def _worker_main(conn: Connection, config_path: str | None, parent_pid: int) -> 
     from cleaners.sources import read_file
 
     worker.init_worker(config_path)
-    options = worker._overridden(())
+    options = worker._overridden(overrides)
     while True:
         try:
             message = conn.recv()
@@ -128,10 +131,16 @@ class CleaningPool:
     """``workers`` processes cleaning with the options of ``config_path``; see the module docstring."""
 
     def __init__(
-        self, workers: int, config_path: str | None, max_seconds: float, grace: float = HARD_GRACE_SECONDS
+        self,
+        workers: int,
+        config_path: str | None,
+        max_seconds: float,
+        grace: float = HARD_GRACE_SECONDS,
+        overrides: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         self.size = max(1, workers)
         self.config_path = config_path
+        self.overrides = overrides
         self.grace = grace
         self.hard_seconds = max_seconds + grace if max_seconds > 0 else 0.0
         self.replaced = 0
@@ -141,7 +150,9 @@ class CleaningPool:
     def _start(self) -> _Worker:
         parent_conn, child_conn = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(child_conn, self.config_path, os.getpid()), name="presswash-clean"
+            target=_worker_main,
+            args=(child_conn, self.config_path, os.getpid(), self.overrides),
+            name="presswash-clean",
         )
         process.daemon = True
         process.start()

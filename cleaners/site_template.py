@@ -241,9 +241,10 @@ class BatchTemplateStage:
     URL, learned and cleaned in input order (the pool hands results back in that order), so the same
     inputs give the same records. Records without a URL are left as they are."""
 
-    def __init__(self, settings: TemplateSettings, min_words: int) -> None:
+    def __init__(self, settings: TemplateSettings, min_words: int, site_rules: SiteRules | None = None) -> None:
         self.learner = TemplateLearner(settings)
         self.min_words = min_words
+        self.site_rules = site_rules  # `presswash clean --site NAME`: its keep rules protect lines, as in its crawl
         self.versions: dict[str, str] = {}
         self.removed = 0
 
@@ -256,7 +257,7 @@ class BatchTemplateStage:
         if learned is None:
             return article
         self.versions[site] = learned.version
-        result = apply_learned(article, learned, self.min_words)
+        result = apply_learned(article, learned, self.min_words, self.site_rules)
         if isinstance(result, Article):
             self.removed += len(result.removed) - len(article.removed)
         return result
@@ -317,7 +318,9 @@ class FixedTemplateStage:
     record again. A record's site is its ``site`` field (a crawl's site name, kept in the WARC archive),
     else the registered domain of its URL; records of other sites are left as they are."""
 
-    def __init__(self, templates: Iterable[LearnedTemplate], min_words: int) -> None:
+    def __init__(
+        self, templates: Iterable[LearnedTemplate], min_words: int, site_rules: SiteRules | None = None
+    ) -> None:
         from cleaners.config import ConfigError
 
         self.by_site: dict[str, LearnedTemplate] = {}
@@ -330,6 +333,7 @@ class FixedTemplateStage:
                 )
             self.by_site[template.site] = template
         self.min_words = min_words
+        self.site_rules = site_rules  # `presswash clean --site NAME`: its keep rules protect lines, as in its crawl
         self.applied: Counter[str] = Counter()
         self.removed = 0
 
@@ -341,7 +345,7 @@ class FixedTemplateStage:
         if learned is None:
             return article
         self.applied[learned.site] += 1
-        result = apply_learned(article, learned, self.min_words)
+        result = apply_learned(article, learned, self.min_words, self.site_rules)
         if isinstance(result, Article):
             self.removed += len(result.removed) - len(article.removed)
         return result

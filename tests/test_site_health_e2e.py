@@ -264,3 +264,46 @@ def test_reclean_of_the_raw_archive_with_the_stored_learned_set_gives_the_crawl_
     learned_file.write_text(json.dumps(tampered), encoding="utf-8")
     refused = _presswash(crawls.env, "clean", raw, "--learned", str(learned_file))
     assert refused.returncode == 2 and "does not match its lines" in refused.stderr
+
+
+def test_reclean_with_the_site_applies_its_rules_as_the_crawl_did(crawls: Crawls, tmp_path: Path) -> None:
+    """gamma has its own remove and keep rules: `presswash clean --site gamma` with its stored learned set
+    gives the crawl's records (the site rule's id in ``removed``, the kept line kept); without --site the
+    rules are missing and the records differ."""
+    from crawler.cli.health import state_location_of
+
+    records = {r["url"]: r for r in _records(crawls.output, "gamma")}
+    versions = {r["rules_version"].partition("+learned:")[2] for r in records.values()} - {""}
+    assert len(versions) == 1, versions
+    (version,) = versions
+    raw = str(crawls.output / "raw" / "gamma")
+    state = state_location_of(None, None, str(crawls.output))
+    sites = str(crawls.output.parent / "sites.yaml")
+    fixed = ("--site-template", f"gamma@{version}", "--state", state)
+    with_site = {
+        r["url"]: r
+        for r in _reclean(crawls.env, tmp_path / "s.jsonl", raw, *fixed, "--site", "gamma", "--sites", sites)
+    }
+    without = {r["url"]: r for r in _reclean(crawls.env, tmp_path / "n.jsonl", raw, *fixed)}
+    assert set(with_site) == set(records)
+
+    def comparable(record: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in record.items() if k != "source_path"}
+
+    with_set = [url for url, r in records.items() if version in r["rules_version"]]
+    assert len(with_set) > 100
+    for url in with_set:
+        assert comparable(with_site[url]) == comparable(records[url]), url
+        assert "gamma/footer.own" in [r["rule"] for r in with_site[url]["removed"]]
+        assert section_line("gamma") in with_site[url]["text"]  # the keep rule beats the learned set
+        assert without[url]["removed"] != records[url]["removed"] or without[url]["text"] != records[url]["text"]
+        assert "gamma/footer.own" not in [r["rule"] for r in without[url]["removed"]]
+
+    before = set(records) - set(with_set)  # written before anything was learned: re-cleaned without a set
+    assert before
+    plain = {r["url"]: r for r in _reclean(crawls.env, tmp_path / "p.jsonl", raw, "--site", "gamma", "--sites", sites)}
+    for url in before:
+        assert comparable(plain[url]) == comparable(records[url]), url
+
+    unknown = _presswash(crawls.env, "clean", raw, "--site", "nosuch", "--sites", sites)
+    assert unknown.returncode == 2 and "'nosuch'" in unknown.stderr and sites in unknown.stderr

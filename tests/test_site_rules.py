@@ -4,9 +4,11 @@ as config/boilerplate.yaml, inline or in a file the sites file names."""
 
 from __future__ import annotations
 
+import json
 import pickle
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -124,3 +126,54 @@ def test_load_time_checks_name_file_and_key(tmp_path: Path, old: str, new: str, 
     assert old in RULES, old
     with pytest.raises(ConfigError, match=message):
         load_sites(_sites_file(tmp_path, RULES.replace(old, new)))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_clean_with_site_cleans_as_the_sites_crawl(tmp_path: Path, options: CleaningOptions, workers: str) -> None:
+    """`presswash clean --site NAME` (inline and in the pool): the site's rules and min_words, as its crawl
+    applies them (crawler.spiders.news: options.replace(**site.cleaning_overrides)); without it, neither."""
+    from crawler.cli import main
+
+    sites = _sites_file(tmp_path, "    min_words: 5\n" + RULES)
+    site = load_sites(sites).get("alpha")
+    long_page = _page(["Read more - The Harbour Diaries", footer_line("alpha")])
+    short_page = (  # nine words: under presswash.yaml's min_words (25), over the site's (5)
+        b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Ferry runs</title></head><body>'
+        b"<article><h1>Ferry runs</h1><p>The ferry runs again from the harbour on Monday.</p></article></body></html>"
+    )
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.html").write_bytes(long_page)
+    (pages / "b.html").write_bytes(short_page)
+    site_options = options.replace(**dict(site.cleaning_overrides))
+    crawl = [clean(RawDocument(p.read_bytes(), source_path=str(p)), site_options) for p in sorted(pages.iterdir())]
+    assert all(isinstance(result, Article) for result in crawl)
+
+    def run(out: Path, *extra: str) -> tuple[int, list[dict[str, Any]]]:
+        code = main(["clean", str(pages), "--workers", workers, "-q", "-o", str(out), *extra])
+        lines = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
+        return code, [json.loads(line) for line in lines]
+
+    code, records = run(tmp_path / "site.jsonl", "--site", "alpha", "--sites", str(sites))
+    assert code == 0
+    assert records == [json.loads(result.to_json_line()) for result in crawl]
+    assert [r["rule"] for r in records[0]["removed"]] == ["alpha/footer.owned_by_readers"]
+    assert "Read more - The Harbour Diaries" in records[0]["text"]
+
+    code, plain = run(tmp_path / "plain.jsonl")
+    assert code == 0 and len(plain) == 1  # the short page is too_short without the site's min_words
+    assert footer_line("alpha") in plain[0]["text"]
+    assert "Read more - The Harbour Diaries" not in plain[0]["text"]
+
+
+def test_clean_with_an_unknown_site_names_the_site_and_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crawler.cli import main
+
+    sites = _sites_file(tmp_path)
+    page = tmp_path / "a.html"
+    page.write_bytes(_page([]))
+    assert main(["clean", str(page), "-q", "--site", "nosuch", "--sites", str(sites)]) == 2
+    err = capsys.readouterr().err
+    assert "'nosuch'" in err and str(sites) in err

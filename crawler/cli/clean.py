@@ -73,6 +73,18 @@ def add_clean_arguments(clean: argparse.ArgumentParser) -> None:
     clean.add_argument(
         "--state", metavar="PATH", help="state file or redis:// location for --site-template (default: as the crawl)"
     )
+    clean.add_argument(
+        "--site",
+        metavar="NAME",
+        help="clean every input with this site's own cleaning from the sites file (its min_words, languages, "
+        "articles_only, boilerplate: remove/keep rules), as its crawl did",
+    )
+    clean.add_argument(
+        "--sites",
+        metavar="FILE",
+        dest="sites_file",
+        help="sites file for --site (default: $PRESSWASH_SITES_CONFIG, config/sites.yaml, the built-in one)",
+    )
 
 
 def clean_command(args: argparse.Namespace) -> int:
@@ -110,15 +122,23 @@ def clean_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    site = site_of(args)
+    overrides = site.cleaning_overrides if site is not None else ()
+    min_words = site.min_words if site is not None and site.min_words is not None else config.options.min_words
+    site_rules = None
+    if site is not None:
+        from crawler.sites import site_rules_of
+
+        site_rules = site_rules_of(site)
     stage = None
     if args.learn_template:
         from cleaners.site_template import BatchTemplateStage
 
-        stage = BatchTemplateStage(config.file.site_template, config.options.min_words)
+        stage = BatchTemplateStage(config.file.site_template, min_words, site_rules)
     elif args.learned or args.site_template:
         from cleaners.site_template import FixedTemplateStage
 
-        stage = FixedTemplateStage(fixed_templates(args), config.options.min_words)
+        stage = FixedTemplateStage(fixed_templates(args), min_words, site_rules)
     previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM ends the run like Ctrl-C: stats written
     try:
         stats = clean_inputs(
@@ -135,6 +155,7 @@ def clean_command(args: argparse.Namespace) -> int:
             resume=args.resume,
             fetch=fetcher,
             learn_template=stage,
+            overrides=overrides,
         )
     except OutputError as exc:  # the output cannot even be opened (or another run is writing it)
         print(f"presswash: {exc.strerror}; nothing cleaned", file=sys.stderr)
@@ -171,6 +192,21 @@ def clean_command(args: argparse.Namespace) -> int:
     if stats.extra.get("interrupted"):
         return EXIT_INTERRUPTED
     return EXIT_INPUT_FAILED if stats.total_failed or "output_error" in stats.extra else EXIT_OK
+
+
+def site_of(args: argparse.Namespace) -> Any:
+    """The SiteConfig of --site NAME (None without it), from the sites file the crawl reads (--sites,
+    $PRESSWASH_SITES_CONFIG, config/sites.yaml, the built-in one): ConfigError naming the site and the file
+    when there is no such site."""
+    if args.site is None:
+        if args.sites_file:
+            from cleaners.config import ConfigError
+
+            raise ConfigError(f"--sites {args.sites_file}: give --site NAME to clean as one of its sites")
+        return None
+    from crawler.config import load_sites_config
+
+    return load_sites_config(args.sites_file).get(args.site)
 
 
 def fixed_templates(args: argparse.Namespace) -> list[Any]:
