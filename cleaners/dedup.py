@@ -399,6 +399,83 @@ class MinHasher:
         return float(np.count_nonzero(left == right)) / len(left)
 
 
+# --- the check shared stores make across processes ---------------------------------------------------
+
+
+def nearest(signature: bytes, candidates: Iterable[tuple[str, bytes]], threshold: float) -> Duplicate | None:
+    """The near duplicate among (id, signature) candidates: the most similar at or over the threshold;
+    between equals, the smallest id, so the answer never depends on the order candidates come in."""
+    best: tuple[float, str] | None = None
+    for candidate_id, other in candidates:
+        score = MinHasher.similarity(signature, other)
+        if score >= threshold and (best is None or (-score, candidate_id) < best):
+            best = (-score, candidate_id)
+    if best is None:
+        return None
+    return Duplicate(DuplicateKind.NEAR, best[1], round(-best[0], 4))
+
+
+class ClaimView(Protocol):
+    """What :func:`claim_check` reads of a store shared by several processes: recorded articles, and the
+    articles other live processes hold in flight (claimed, not yet recorded). A backend decides how it
+    finds things (indexes, leases, liveness), never what is a duplicate."""
+
+    def held_elsewhere(self, article_id: str) -> bool:
+        """Another live process holds this id in flight."""
+        ...
+
+    def recorded_hash(self, article_id: str) -> str | None:
+        """The content hash recorded under this id."""
+        ...
+
+    def claimed_content(self, content_hash: str, article_id: str) -> str | None:
+        """The id, other than ``article_id``, another live process holds in flight with this content hash."""
+        ...
+
+    def recorded_content(self, content_hash: str) -> str | None:
+        """The id recorded with this content hash."""
+        ...
+
+    def near_candidates(
+        self, article_id: str, signature: bytes, buckets: Sequence[Bucket]
+    ) -> Iterable[tuple[str, bytes]]:
+        """(id, signature) of recorded and in-flight articles to compare with, never ``article_id`` itself."""
+        ...
+
+
+def claim_check(
+    view: ClaimView,
+    article_id: str,
+    content_hash: str,
+    *,
+    has_url: bool,
+    signature: bytes | None,
+    buckets: Sequence[Bucket],
+    threshold: float,
+) -> Duplicate | None:
+    """The duplicate an article is against everything recorded or in flight in a shared store, or None.
+
+    The one decision behind every backend's ``claim_article`` (SQLite, Redis): the same id with the same
+    text or held by another process, then the same content under another id, then a near duplicate. The
+    store runs it where nothing can claim meanwhile (SQLite: its write transaction; Redis: its claim lock).
+    It reads what is in flight *before* what is recorded: recording turns a claim into a record at once,
+    so a store whose reads are separate commands (Redis) still sees an article in one of its two states.
+    """
+    url_kind = DuplicateKind.URL if has_url else DuplicateKind.CONTENT
+    held = view.held_elsewhere(article_id)
+    if held or view.recorded_hash(article_id) == content_hash:
+        return Duplicate(url_kind, article_id)
+    claimed = view.claimed_content(content_hash, article_id)
+    recorded = view.recorded_content(content_hash)
+    if recorded is not None and recorded != article_id:
+        return Duplicate(DuplicateKind.CONTENT, recorded)
+    if claimed is not None:
+        return Duplicate(DuplicateKind.CONTENT, claimed)
+    if signature:
+        return nearest(signature, view.near_candidates(article_id, signature, buckets), threshold)
+    return None
+
+
 # --- the index ----------------------------------------------------------------------------------------
 
 
@@ -518,18 +595,15 @@ class DedupIndex:
 
     def _near(self, article_id: str, signature: bytes) -> Duplicate | None:
         assert self.hasher is not None
-        threshold = self.settings.near_duplicate_threshold
         candidates = self.store.lsh_candidates(self.hasher.buckets(signature))
         candidates.discard(article_id)
-        scored = [(MinHasher.similarity(signature, sig), i) for i, sig in self.store.signatures(candidates).items()]
-        for pending_id, pending in self._pending.items():
-            if pending.signature is not None and pending_id != article_id:
-                scored.append((MinHasher.similarity(signature, pending.signature), pending_id))
-        # The most similar original; between equals, the smallest id, so the answer never depends on order.
-        matches = sorted((-score, i) for score, i in scored if score >= threshold)
-        if not matches:
-            return None
-        return Duplicate(DuplicateKind.NEAR, matches[0][1], round(-matches[0][0], 4))
+        scored = list(self.store.signatures(candidates).items())
+        scored += [
+            (pending_id, pending.signature)
+            for pending_id, pending in self._pending.items()
+            if pending.signature is not None and pending_id != article_id
+        ]
+        return nearest(signature, scored, self.settings.near_duplicate_threshold)
 
     def _by_id(self, article_id: str) -> ArticleRef | None:
         pending = self._pending.get(article_id)
@@ -656,6 +730,7 @@ def _ref(article: Article, recorded_at: str) -> ArticleRef:
 
 __all__ = [
     "ArticleRef",
+    "ClaimView",
     "DedupIndex",
     "DedupSettings",
     "DedupStore",
@@ -664,4 +739,6 @@ __all__ = [
     "MemoryDedupStore",
     "MinHasher",
     "NearDuplicateParams",
+    "claim_check",
+    "nearest",
 ]
