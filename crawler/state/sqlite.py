@@ -125,9 +125,7 @@ def _bucket_ids(conn: sqlite3.Connection, buckets: Sequence[Bucket]) -> set[str]
     return {row[0] for row in rows}
 
 
-def _bucket_signatures(
-    conn: sqlite3.Connection, buckets: Sequence[Bucket], article_id: str
-) -> list[tuple[str, bytes]]:
+def _bucket_signatures(conn: sqlite3.Connection, buckets: Sequence[Bucket], article_id: str) -> list[tuple[str, bytes]]:
     """(id, signature) of the recorded articles, other than ``article_id``, sharing one of the buckets."""
     if not buckets:
         return []
