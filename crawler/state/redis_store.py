@@ -13,7 +13,8 @@ the one decision every backend makes) and, when the article is new, registers it
 claim lock (``P:claimlock``): the check reads in Python, one script stores the outcome only while the lock
 is still the caller's. So of two processes holding copies of one story exactly one is admitted and the
 other sees it as a duplicate, even when both arrive in the same millisecond. The scripts in ``lua/`` are
-primitive atomic writes (record, release, claim's outcome, buckets, prune); none decides a duplicate. crawler.state.dedup_index.SharedDedupIndex is the DedupIndex that uses it.
+primitive atomic writes (record, release, claim's outcome, buckets, prune); none decides a duplicate.
+crawler.state.dedup_index.SharedDedupIndex is the DedupIndex that uses it.
 Claims are leases: they end when the article is recorded (:meth:`save_article`) or released, and a
 process killed in between loses them when its heartbeat (``heartbeat_ttl``) or the lease itself
 (``claim_ttl``) runs out, so a restarted crawl can take the article again. :meth:`claim_url` gives the
