@@ -330,16 +330,46 @@ class NearDuplicateParams:
         )
 
 
+# MurmurHash3's 32-bit finalizer: (shift, multiplier, shift, multiplier, shift).
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of datasketch 2.x's "affine32" MinHash for this seed: a odd, so h -> a*h + b mod 2^32
+    is a bijection. The same draws from the same generator as ``datasketch.MinHash(scheme="affine32")``."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def affine32_signature(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """datasketch's affine32 MinHash of 32-bit values, in numpy: the MurmurHash3 finalizer on each value,
+    then per permutation the minimum of a*h + b (uint32 arithmetic wraps: the modulo 2^32).
+
+    Written here rather than called, because ``import datasketch`` imports its LSH classes and scipy
+    with them: ~0.9 s of CPU at the start of every crawl, for a function of six array operations.
+    tests/test_dedup.py checks it against datasketch's own MinHash, value for value."""
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hashes.astype(np.uint32)
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s3)
+    return (hv[:, None] * a + b).min(axis=0)
+
+
 class MinHasher:
-    """Word-shingle MinHash signatures (datasketch) and their LSH band buckets."""
+    """Word-shingle MinHash signatures (datasketch's "affine32" scheme, see affine32_signature) and their
+    LSH band buckets."""
 
     def __init__(self, params: NearDuplicateParams) -> None:
-        from datasketch import MinHash
-
+        if params.scheme != _SCHEME:
+            raise ValueError(f"dedup: MinHash scheme {params.scheme!r} is not supported (only {_SCHEME!r})")
         self.params = params
-        self._minhash = MinHash
         # Generating the permutations is the costly part of a MinHash: do it once, reuse it per text.
-        self._permutations = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=params.scheme).permutations
+        self._a, self._b = affine32_permutations(params.num_perm, params.seed)
 
     def shingle_hashes(self, text: str) -> np.ndarray | None:
         """One 32-bit value per word shingle (of ``shingle_size`` normalized words), ~5x cheaper than hashing
@@ -371,15 +401,7 @@ class MinHasher:
         hashes = self.shingle_hashes(text)
         if hashes is None:
             return None
-        minhash = self._minhash(
-            num_perm=self.params.num_perm,
-            seed=self.params.seed,
-            scheme=self.params.scheme,
-            permutations=self._permutations,
-            hashfunc=int,  # the values are already hashes (shingle_hashes)
-        )
-        minhash.update_batch(hashes.tolist())
-        return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+        return affine32_signature(hashes, self._a, self._b).astype("<u4").tobytes()
 
     def buckets(self, signature: bytes) -> list[Bucket]:
         """One bucket per band: a 64-bit hash of the band's rows, so equal bands meet in one bucket."""
