@@ -1,7 +1,7 @@
 """Scale-out: shared crawls on Redis. One setting switches a crawl to scrapy-redis, ``presswash seed`` fills
 the queue.
 
-Modules: ``frontier`` (scrapy-redis settings per site), ``seeds`` (entry points as queue entries),
+Modules: ``frontier`` (scrapy-redis settings per site, made by crawler.config's translator), ``seeds`` (entry points as queue entries),
 ``coordinator`` (idle processes and the seeds), ``serializer`` (queued requests as JSON, never pickle).
 The ``scale:`` section itself is read by crawler.config; the shared state is crawler.state.redis_store.
 
