@@ -330,16 +330,46 @@ class NearDuplicateParams:
         )
 
 
+# MurmurHash3's 32-bit finalizer: (shift, multiplier, shift, multiplier, shift).
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of datasketch 2.x's "affine32" MinHash for this seed: a odd, so h -> a*h + b mod 2^32
+    is a bijection. The same draws from the same generator as ``datasketch.MinHash(scheme="affine32")``."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def affine32_signature(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """datasketch's affine32 MinHash of 32-bit values, in numpy: the MurmurHash3 finalizer on each value,
+    then per permutation the minimum of a*h + b (uint32 arithmetic wraps: the modulo 2^32).
+
+    Written here rather than called, because ``import datasketch`` imports its LSH classes and scipy
+    with them: ~0.9 s of CPU at the start of every crawl, for a function of six array operations.
+    tests/test_dedup.py checks it against datasketch's own MinHash, value for value."""
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hashes.astype(np.uint32)
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s3)
+    return (hv[:, None] * a + b).min(axis=0)
+
+
 class MinHasher:
-    """Word-shingle MinHash signatures (datasketch) and their LSH band buckets."""
+    """Word-shingle MinHash signatures (datasketch's "affine32" scheme, see affine32_signature) and their
+    LSH band buckets."""
 
     def __init__(self, params: NearDuplicateParams) -> None:
-        from datasketch import MinHash
-
+        if params.scheme != _SCHEME:
+            raise ValueError(f"dedup: MinHash scheme {params.scheme!r} is not supported (only {_SCHEME!r})")
         self.params = params
-        self._minhash = MinHash
         # Generating the permutations is the costly part of a MinHash: do it once, reuse it per text.
-        self._permutations = MinHash(num_perm=params.num_perm, seed=params.seed, scheme=params.scheme).permutations
+        self._a, self._b = affine32_permutations(params.num_perm, params.seed)
 
     def shingle_hashes(self, text: str) -> np.ndarray | None:
         """One 32-bit value per word shingle (of ``shingle_size`` normalized words), ~5x cheaper than hashing
@@ -371,15 +401,7 @@ class MinHasher:
         hashes = self.shingle_hashes(text)
         if hashes is None:
             return None
-        minhash = self._minhash(
-            num_perm=self.params.num_perm,
-            seed=self.params.seed,
-            scheme=self.params.scheme,
-            permutations=self._permutations,
-            hashfunc=int,  # the values are already hashes (shingle_hashes)
-        )
-        minhash.update_batch(hashes.tolist())
-        return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+        return affine32_signature(hashes, self._a, self._b).astype("<u4").tobytes()
 
     def buckets(self, signature: bytes) -> list[Bucket]:
         """One bucket per band: a 64-bit hash of the band's rows, so equal bands meet in one bucket."""
@@ -397,6 +419,83 @@ class MinHasher:
         if left.shape != right.shape:
             return 0.0
         return float(np.count_nonzero(left == right)) / len(left)
+
+
+# --- the check shared stores make across processes ---------------------------------------------------
+
+
+def nearest(signature: bytes, candidates: Iterable[tuple[str, bytes]], threshold: float) -> Duplicate | None:
+    """The near duplicate among (id, signature) candidates: the most similar at or over the threshold;
+    between equals, the smallest id, so the answer never depends on the order candidates come in."""
+    best: tuple[float, str] | None = None
+    for candidate_id, other in candidates:
+        score = MinHasher.similarity(signature, other)
+        if score >= threshold and (best is None or (-score, candidate_id) < best):
+            best = (-score, candidate_id)
+    if best is None:
+        return None
+    return Duplicate(DuplicateKind.NEAR, best[1], round(-best[0], 4))
+
+
+class ClaimView(Protocol):
+    """What :func:`claim_check` reads of a store shared by several processes: recorded articles, and the
+    articles other live processes hold in flight (claimed, not yet recorded). A backend decides how it
+    finds things (indexes, leases, liveness), never what is a duplicate."""
+
+    def held_elsewhere(self, article_id: str) -> bool:
+        """Another live process holds this id in flight."""
+        ...
+
+    def recorded_hash(self, article_id: str) -> str | None:
+        """The content hash recorded under this id."""
+        ...
+
+    def claimed_content(self, content_hash: str, article_id: str) -> str | None:
+        """The id, other than ``article_id``, another live process holds in flight with this content hash."""
+        ...
+
+    def recorded_content(self, content_hash: str) -> str | None:
+        """The id recorded with this content hash."""
+        ...
+
+    def near_candidates(
+        self, article_id: str, signature: bytes, buckets: Sequence[Bucket]
+    ) -> Iterable[tuple[str, bytes]]:
+        """(id, signature) of recorded and in-flight articles to compare with, never ``article_id`` itself."""
+        ...
+
+
+def claim_check(
+    view: ClaimView,
+    article_id: str,
+    content_hash: str,
+    *,
+    has_url: bool,
+    signature: bytes | None,
+    buckets: Sequence[Bucket],
+    threshold: float,
+) -> Duplicate | None:
+    """The duplicate an article is against everything recorded or in flight in a shared store, or None.
+
+    The one decision behind every backend's ``claim_article`` (SQLite, Redis): the same id with the same
+    text or held by another process, then the same content under another id, then a near duplicate. The
+    store runs it where nothing can claim meanwhile (SQLite: its write transaction; Redis: its claim lock).
+    It reads what is in flight *before* what is recorded: recording turns a claim into a record at once,
+    so a store whose reads are separate commands (Redis) still sees an article in one of its two states.
+    """
+    url_kind = DuplicateKind.URL if has_url else DuplicateKind.CONTENT
+    held = view.held_elsewhere(article_id)
+    if held or view.recorded_hash(article_id) == content_hash:
+        return Duplicate(url_kind, article_id)
+    claimed = view.claimed_content(content_hash, article_id)
+    recorded = view.recorded_content(content_hash)
+    if recorded is not None and recorded != article_id:
+        return Duplicate(DuplicateKind.CONTENT, recorded)
+    if claimed is not None:
+        return Duplicate(DuplicateKind.CONTENT, claimed)
+    if signature:
+        return nearest(signature, view.near_candidates(article_id, signature, buckets), threshold)
+    return None
 
 
 # --- the index ----------------------------------------------------------------------------------------
@@ -518,18 +617,15 @@ class DedupIndex:
 
     def _near(self, article_id: str, signature: bytes) -> Duplicate | None:
         assert self.hasher is not None
-        threshold = self.settings.near_duplicate_threshold
         candidates = self.store.lsh_candidates(self.hasher.buckets(signature))
         candidates.discard(article_id)
-        scored = [(MinHasher.similarity(signature, sig), i) for i, sig in self.store.signatures(candidates).items()]
-        for pending_id, pending in self._pending.items():
-            if pending.signature is not None and pending_id != article_id:
-                scored.append((MinHasher.similarity(signature, pending.signature), pending_id))
-        # The most similar original; between equals, the smallest id, so the answer never depends on order.
-        matches = sorted((-score, i) for score, i in scored if score >= threshold)
-        if not matches:
-            return None
-        return Duplicate(DuplicateKind.NEAR, matches[0][1], round(-matches[0][0], 4))
+        scored = list(self.store.signatures(candidates).items())
+        scored += [
+            (pending_id, pending.signature)
+            for pending_id, pending in self._pending.items()
+            if pending.signature is not None and pending_id != article_id
+        ]
+        return nearest(signature, scored, self.settings.near_duplicate_threshold)
 
     def _by_id(self, article_id: str) -> ArticleRef | None:
         pending = self._pending.get(article_id)
@@ -656,6 +752,7 @@ def _ref(article: Article, recorded_at: str) -> ArticleRef:
 
 __all__ = [
     "ArticleRef",
+    "ClaimView",
     "DedupIndex",
     "DedupSettings",
     "DedupStore",
@@ -664,4 +761,6 @@ __all__ = [
     "MemoryDedupStore",
     "MinHasher",
     "NearDuplicateParams",
+    "claim_check",
+    "nearest",
 ]

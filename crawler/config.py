@@ -364,8 +364,59 @@ def state_enabled(settings: Any) -> bool:
     return str(settings.get("PRESSWASH_STATE", "on")).strip().lower() not in ("off", "false", "no", "0")
 
 
+@dataclass(frozen=True, slots=True)
+class SiteKeys:
+    """Redis keys of one site's shared crawl (its frontier: crawler.scaleout)."""
+
+    start_urls: str
+    requests: str
+    dupefilter: str
+    workers: str
+
+    @classmethod
+    def of(cls, prefix: str, site: str) -> SiteKeys:
+        base = f"{check_prefix(prefix)}:{site}"
+        return cls(f"{base}:start_urls", f"{base}:requests", f"{base}:dupefilter", f"{base}:workers")
+
+    def all(self) -> list[str]:
+        return [self.start_urls, self.requests, self.dupefilter, self.workers]
+
+
+def frontier_scrapy_settings(redis_url: str, prefix: str, site: str) -> dict[str, Any]:
+    """Scrapy settings that put one site's crawl on scrapy-redis (the shared frontier: every site has its
+    own queue and dupefilter). Part of :func:`recurring_scrapy_settings` when ``PRESSWASH_REDIS_URL`` is set.
+
+    The key templates of scrapy-redis are %-formatted with the spider name ("news" for every site), so
+    the keys are given in full here, with the site in them (a prefix never contains '%').
+    """
+    keys = SiteKeys.of(prefix, site)
+    return {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,  # the queue and fingerprints outlive each process: that is the point
+        # JSON, never pickle: a write to Redis must not run code in the crawl (crawler.redis_serializer).
+        "SCHEDULER_QUEUE_CLASS": "crawler.redis_serializer.SafePriorityQueue",
+        "SCHEDULER_SERIALIZER": "crawler.redis_serializer",
+        "SCHEDULER_QUEUE_KEY": keys.requests,
+        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
+        "REDIS_START_URLS_KEY": keys.start_urls,
+        "REDIS_START_URLS_AS_ZSET": True,
+        "REDIS_URL": redis_url,
+        "PRESSWASH_REDIS_URL": redis_url,
+        "PRESSWASH_REDIS_PREFIX": prefix,
+        # Scrapy's own on-disk queue (JOBDIR) is replaced by the Redis queue; a JOBDIR would only keep
+        # the spider's in-memory state, which Redis now holds.
+        "JOBDIR": None,
+        # The site lock stays: with a Redis state it lives under the output directory (runlog.lock_dir_for)
+        # and only keeps two processes out of one output directory, whose day files, WARC archive (repaired
+        # at start) and replay belong to one writer. Processes with their own output directories, on one
+        # machine or many, crawl the site together.
+    }
+
+
 def recurring_scrapy_settings(settings: SettingsReader, site: str) -> dict[str, Any]:
-    """The recurring-crawl settings of one site's crawler, from presswash.yaml (``PRESSWASH_CONFIG``).
+    """The recurring-crawl settings of one site's crawler, from presswash.yaml (``PRESSWASH_CONFIG``):
+    state, dedup, archive, JOBDIR and, for a shared crawl (``PRESSWASH_REDIS_URL``), the frontier.
 
     Raises ConfigError (file and key named) for a broken presswash.yaml. Values already set on the
     command line are left to win by the caller (it sets these at "spider" priority).
@@ -374,6 +425,12 @@ def recurring_scrapy_settings(settings: SettingsReader, site: str) -> dict[str, 
     output = Path(settings.get("PRESSWASH_OUTPUT_DIR") or "output")
     jobs_dir = recurring.state.jobs_dir
     archive = recurring.archive
+    redis_url = settings.get("PRESSWASH_REDIS_URL")
+    frontier = (
+        frontier_scrapy_settings(redis_url, settings.get("PRESSWASH_REDIS_PREFIX") or DEFAULT_PREFIX, site)
+        if redis_url
+        else {}
+    )
     return {
         # A shared crawl (PRESSWASH_REDIS_URL) keeps its state in the same Redis unless told otherwise.
         "PRESSWASH_STATE_PATH": settings.get("PRESSWASH_STATE_PATH")
@@ -389,6 +446,7 @@ def recurring_scrapy_settings(settings: SettingsReader, site: str) -> dict[str, 
         "PRESSWASH_ARCHIVE_RETENTION_DAYS": archive.retention_days,
         "PRESSWASH_ARCHIVE_GZIP_LEVEL": archive.gzip_level,
         "JOBDIR": str(resolve_under(output, jobs_dir) / site) if jobs_dir else None,
+        **frontier,  # a shared crawl: this site's queue and fingerprints in Redis, no JOBDIR
     }
 
 

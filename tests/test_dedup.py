@@ -419,3 +419,30 @@ def test_emitter_admits_writes_records_counts_in_that_order() -> None:
     copy = emitter.emit(article("https://ledger.example/ferry", ORIGINAL), lines.append)
     assert not isinstance(copy, Article) and copy.reason is RejectReason.DUPLICATE and len(lines) == 1
     assert (stats.written, dict(stats.rejected)) == (1, {"duplicate": 1})
+
+
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 7), (16, 1)])
+def test_signatures_are_datasketchs_affine32_minhash_value_for_value(num_perm: int, seed: int) -> None:
+    """MinHasher computes datasketch's affine32 MinHash itself (no scipy import at every crawl's start):
+    signatures stored by earlier versions, made with datasketch, must stay comparable."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from cleaners.dedup import MinHasher, affine32_permutations, affine32_signature
+
+    reference = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+    a, b = affine32_permutations(num_perm, seed)
+    assert (a == reference.permutations[0]).all() and (b == reference.permutations[1]).all()
+    hasher = MinHasher(NearDuplicateParams(num_perm=num_perm, shingle_size=5, bands=2, rows=num_perm // 2, seed=seed))
+    texts = [" ".join(f"word{(i * 7919 + n) % 997}" for i in range(400)) for n in range(5)] + [
+        "Short text with exactly six words.",
+        "Ünïcode wörds, typographic “quotes” — and dashes here too.",
+    ]
+    for text in texts:
+        hashes = hasher.shingle_hashes(text)
+        assert hashes is not None
+        minhash = MinHash(num_perm=num_perm, seed=seed, scheme="affine32", hashfunc=int)
+        minhash.update_batch(hashes.tolist())
+        expected = np.asarray(minhash.hashvalues, dtype="<u4")
+        assert (affine32_signature(hashes, a, b) == expected).all()
+        assert hasher.signature(text) == expected.tobytes()

@@ -195,3 +195,21 @@ def test_scrapy_redis_scheduler_and_dupefilter_with_scrapy_2_19(space: tuple[Any
     assert one.next_request().url == request.url and one.next_request() is None
     one.close("finished")  # SCHEDULER_PERSIST: nothing is flushed
     assert one.df.server.scard(f"{prefix}:demo:dupefilter") == 1
+
+
+def test_one_translator_puts_a_shared_crawl_on_its_sites_frontier(tmp_path: Any) -> None:
+    """crawler.config.recurring_scrapy_settings emits the frontier (scrapy-redis on the site's keys) exactly
+    when the crawl is shared; crawler.scaleout.frontier re-exports the same function."""
+    from scrapy.settings import Settings
+
+    from crawler.config import frontier_scrapy_settings, recurring_scrapy_settings
+
+    local = recurring_scrapy_settings(Settings({"PRESSWASH_OUTPUT_DIR": str(tmp_path)}), "demo")
+    assert "SCHEDULER" not in local and "PRESSWASH_REDIS_URL" not in local
+    shared_settings = {"PRESSWASH_OUTPUT_DIR": str(tmp_path), "PRESSWASH_REDIS_URL": "redis://127.0.0.1:6379/0"}
+    shared = recurring_scrapy_settings(Settings({**shared_settings, "PRESSWASH_REDIS_PREFIX": "pw"}), "demo")
+    keys = SiteKeys.of("pw", "demo")
+    assert shared["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler" and shared["JOBDIR"] is None
+    assert (shared["SCHEDULER_QUEUE_KEY"], shared["SCHEDULER_DUPEFILTER_KEY"]) == (keys.requests, keys.dupefilter)
+    assert shared["PRESSWASH_STATE_PATH"].startswith("redis://127.0.0.1:6379/0")
+    assert redis_settings is frontier_scrapy_settings

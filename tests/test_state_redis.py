@@ -255,6 +255,26 @@ def test_a_dead_processs_claims_end_with_its_heartbeat(
     assert b.release_url("https://harbour.example/ferry")
 
 
+def test_a_claim_waits_for_the_claim_lock_and_checks_again_when_it_lost_it(
+    two_workers: tuple[RedisStateStore, RedisStateStore], redis_space: tuple[Any, str]
+) -> None:
+    a, b = two_workers
+    client, prefix = redis_space
+    story = make("https://harbour.example/ferry", ORIGINAL)
+    # Another process holds the lock (briefly): the claim waits for it, then decides.
+    client.set(f"{prefix}:claimlock", "someone-else", px=300)
+    assert a.claim_article(story.id, story.content_hash) is None
+    assert client.get(f"{prefix}:claimlock") is None  # released with the claim
+    # A claim whose lock expired while it checked (a stall) stores nothing: the token is not the lock's.
+    copy = make("https://other.example/copy", ORIGINAL)
+    settle = [prefix, "b", "stale-token", 1, copy.id, copy.content_hash, 60, b"", "", ""]
+    assert b._settle_claim(args=settle) == 0
+    assert client.get(f"{prefix}:claim:{copy.id}") is None
+    # Checked again, under the lock, the copy is what it is: a duplicate of the article a holds.
+    again = b.claim_article(copy.id, copy.content_hash)
+    assert again == Duplicate(DuplicateKind.CONTENT, story.id)
+
+
 RACER = textwrap.dedent(
     """
     import json, sys

@@ -7,7 +7,6 @@ next version.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +31,6 @@ if TYPE_CHECKING:
 
 
 logger = logging.getLogger(__name__)
-
-
-def _import_minhash() -> None:
-    import datasketch  # noqa: F401
 
 
 class DedupPipeline:
@@ -93,17 +88,7 @@ class DedupPipeline:
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
-        pipeline.warm_up()
         return pipeline
-
-    def warm_up(self) -> None:
-        """Start the index's one-time cost (importing datasketch, which pulls in scipy: ~0.9 s) in a
-        thread, so it overlaps CleanPipeline.open_spider's wait for its workers instead of adding to the
-        start of every crawl. Python's import lock makes open_spider wait for it if it is not done."""
-        settings = self.dedup or DedupSettings()
-        if settings.enabled and settings.near_duplicates:
-            thread = threading.Thread(target=_import_minhash, daemon=True)
-            thread.start()
 
     def open_spider(self) -> None:
         self._shared = shared = SharedState.acquire(self.state_path, self.dedup)

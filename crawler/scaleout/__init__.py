@@ -1,8 +1,9 @@
 """Scale-out: shared crawls on Redis. One setting switches a crawl to scrapy-redis, ``presswash seed`` fills
 the queue.
 
-Modules: ``frontier`` (scrapy-redis settings per site), ``seeds`` (entry points as queue entries),
-``coordinator`` (idle processes and the seeds), ``serializer`` (queued requests as JSON, never pickle).
+Modules: ``frontier`` (scrapy-redis settings per site, made by crawler.config's translator), ``seeds``
+(entry points as queue entries), ``coordinator`` (idle processes and the seeds), ``serializer`` (queued
+requests as JSON, never pickle).
 The ``scale:`` section itself is read by crawler.config; the shared state is crawler.state.redis_store.
 
 With ``redis_url`` set (``scale.redis_url`` in config/presswash.yaml, ``$PRESSWASH_REDIS_URL``, or the

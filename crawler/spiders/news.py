@@ -70,7 +70,6 @@ from crawler.meta import ARTICLE, HINTS_META, KIND_META, PRIORITY, REFETCH_META,
 from crawler.middlewares.robots import truncate_robots
 from crawler.runlog import check_run_id
 from crawler.scaleout.coordinator import RedisCrawlCoordinator
-from crawler.scaleout.frontier import redis_settings
 from crawler.scaleout.seeds import SEED_SOURCE, seed_entries
 from crawler.sites import SiteConfig, contact_warning
 from crawler.state.records import FetchDecision, fetch_decision
@@ -158,7 +157,7 @@ class NewsSpider(scrapy.Spider):
             "PRESSWASH_RUN_ID": check_run_id(settings.get("PRESSWASH_RUN_ID") or run_id),
             "PRESSWASH_RUN_DATE": settings.get("PRESSWASH_RUN_DATE") or run_date,
             **site.politeness.scrapy_settings(),
-            **recurring_scrapy_settings(settings, site.name),  # state file, dedup, archive, JOBDIR
+            **recurring_scrapy_settings(settings, site.name),  # state, dedup, archive, JOBDIR, frontier
         }
         redis_url = settings.get("PRESSWASH_REDIS_URL")
         if not state_enabled(settings):
@@ -168,8 +167,6 @@ class NewsSpider(scrapy.Spider):
             atexit.register(shutil.rmtree, throwaway, ignore_errors=True)
             # (at spider priority, as everything here: a state path given on the command line still wins)
             ours.update({"PRESSWASH_STATE_PATH": str(Path(throwaway) / "state.sqlite3"), "JOBDIR": None})
-        if redis_url:  # a shared crawl: this site's queue and fingerprints in Redis, no JOBDIR
-            ours.update(redis_settings(redis_url, settings.get("PRESSWASH_REDIS_PREFIX") or "presswash", site.name))
         global _contact_warned
         if not (_contact_warned or settings.getbool("PRESSWASH_CONTACT_WARNED")):
             from crawler.settings import DEFAULT_CONTACT_URL

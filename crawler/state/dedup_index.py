@@ -1,8 +1,9 @@
 """The dedup index of a crawl's state: admissions that hold across the processes sharing one state.
 
 The checks themselves are cleaners.dedup's (written once, in Python); a store that can *claim* an
-article (:class:`ClaimingStore`: the SQLite state file, and Redis, where the claim is one Lua script so
-two processes never both admit copies of one story) makes the admission atomic across processes.
+article (:class:`ClaimingStore`: the SQLite state file, in one write transaction, and Redis, under a claim
+lock, both deciding with cleaners.dedup.claim_check, so two processes never both admit copies of one
+story) makes the admission atomic across processes.
 :func:`dedup_index_for` picks the index from what the store can do, not from its class.
 """
 

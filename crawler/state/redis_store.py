@@ -8,10 +8,13 @@ optional ``?prefix=NAME`` namespaces the keys, default ``presswash``; ``&heartbe
 
 What a single process gets from its in-memory overlay (an article admitted but not yet recorded is still
 seen by the next check) several processes get from **claims**: :meth:`RedisStateStore.claim_article`
-runs the whole duplicate check (same id, content hash, near-duplicate signature) and, when the article
-is new, registers it as in flight, in one Lua script. Redis runs scripts one at a time, so of two
-processes holding copies of one story exactly one is admitted and the other sees it as a duplicate, even
-when both arrive in the same millisecond. crawler.state.dedup_index.SharedDedupIndex is the DedupIndex that uses it.
+runs the duplicate check (cleaners.dedup.claim_check: same id, content hash, near-duplicate signature,
+the one decision every backend makes) and, when the article is new, registers it as in flight, under the
+claim lock (``P:claimlock``): the check reads in Python, one script stores the outcome only while the lock
+is still the caller's. So of two processes holding copies of one story exactly one is admitted and the
+other sees it as a duplicate, even when both arrive in the same millisecond. The scripts in ``lua/`` are
+primitive atomic writes (record, release, claim's outcome, buckets, prune); none decides a duplicate.
+crawler.state.dedup_index.SharedDedupIndex is the DedupIndex that uses it.
 Claims are leases: they end when the article is recorded (:meth:`save_article`) or released, and a
 process killed in between loses them when its heartbeat (``heartbeat_ttl``) or the lease itself
 (``claim_ttl``) runs out, so a restarted crawl can take the article again. :meth:`claim_url` gives the
@@ -36,6 +39,7 @@ Keys (``P`` is the prefix; all values are bytes or ASCII):
 ``P:csig:<id>``, ``P:cbands:<id>``   the in-flight article's signature and buckets (lease)
 ``P:furl:<url key>``         string  worker fetching this URL (lease)
 ``P:worker:<worker>``        string  heartbeat of a crawl process (EX heartbeat_ttl)
+``P:claimlock``              string  token of the process checking and claiming now (PX CLAIM_LOCK_MS)
 ===========================  ======  ====================================================================
 
 Scripts build key names from the prefix, so this needs a single Redis server (or a primary behind
@@ -47,7 +51,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from importlib import resources
@@ -55,7 +61,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from cleaners.config import ConfigError
-from cleaners.dedup import ArticleRef, Bucket, Duplicate, DuplicateKind
+from cleaners.dedup import ArticleRef, Bucket, Duplicate, claim_check
 
 #: Environment variable naming this process in claims and heartbeats (default: host:pid).
 from crawler.config import DEFAULT_PREFIX, check_prefix
@@ -78,7 +84,9 @@ def _script(name: str, *, helpers: bool = True) -> str:
     return _lua("helpers.lua") + _lua(name) if helpers else _lua(name)
 
 
-_CLAIM_ARTICLE = _script("claim_article.lua")
+_SETTLE_CLAIM = _script("settle_claim.lua")
+
+_UNLOCK_CLAIMS = _script("unlock_claims.lua", helpers=False)
 
 _RELEASE_ARTICLE = _script("release_article.lua")
 
@@ -146,6 +154,96 @@ def _score(recorded_at: str) -> float:
     return moment.timestamp() if moment is not None else 0.0
 
 
+#: How long the claim lock holds at most (ms): a check takes a few round trips; this bounds how long
+#: a process killed while holding it stops the others' claims.
+CLAIM_LOCK_MS = 5000
+
+
+class _RedisClaimView:
+    """cleaners.dedup.ClaimView on Redis, read under the claim lock: recorded keys (``art``, ``hash``,
+    ``sig``), claims (``claim``, ``chash``, ``csig``) alive while their owner's heartbeat is, and the LSH
+    buckets, which hold recorded and in-flight ids alike. Collects the bucket entries left by claims
+    that ended without a record (``leftovers``), for settle_claim.lua to drop."""
+
+    def __init__(self, store: RedisStateStore) -> None:
+        self.store = store
+        self.client = store.client
+        self.me = store.worker
+        self.leftovers: list[str] = []
+
+    def _alive(self, owner: str) -> bool:
+        return owner == self.me or bool(self.client.exists(self.store.key("worker", owner)))
+
+    def _owner(self, article_id: str) -> str | None:
+        value = _text(self.client.get(self.store.key("claim", article_id)))
+        return value.split("|", 1)[0] if value else None
+
+    def held_elsewhere(self, article_id: str) -> bool:
+        owner = self._owner(article_id)
+        return owner is not None and owner != self.me and self._alive(owner)
+
+    def recorded_hash(self, article_id: str) -> str | None:
+        return _text(self.client.hget(self.store.key("art", article_id), "h"))
+
+    def claimed_content(self, content_hash: str, article_id: str) -> str | None:
+        holder = _text(self.client.get(self.store.key("chash", content_hash)))
+        if holder is None or holder == article_id:
+            return None
+        owner = self._owner(holder)
+        return holder if owner is not None and self._alive(owner) else None
+
+    def recorded_content(self, content_hash: str) -> str | None:
+        return _text(self.client.get(self.store.key("hash", content_hash)))
+
+    def near_candidates(self, article_id: str, signature: bytes, buckets: Sequence[Bucket]) -> list[tuple[str, bytes]]:
+        """Every id sharing a bucket: an in-flight one's claimed signature while its owner lives, else
+        the recorded one (if recorded)."""
+        if not buckets:
+            return []
+        shards = self.store.lsh_shards
+        with self.client.pipeline(transaction=False) as pipe:
+            for band, bucket in buckets:
+                pipe.hget(self.store.key("lsh", band, bucket % shards), str(bucket))
+            values = pipe.execute()
+        candidates: list[str] = []
+        seen = {article_id}
+        for value in values:
+            for candidate in (value or b"").decode("utf-8").split():
+                if candidate not in seen:
+                    seen.add(candidate)
+                    candidates.append(candidate)
+        if not candidates:
+            return []
+        key = self.store.key
+        with self.client.pipeline(transaction=True) as pipe:  # each candidate's claim and record at one moment
+            for candidate in candidates:
+                pipe.get(key("claim", candidate))
+                pipe.get(key("csig", candidate))
+                pipe.exists(key("art", candidate))
+                pipe.get(key("sig", candidate))
+            rows = pipe.execute()
+        found = [
+            (candidate, _text(rows[4 * i]), rows[4 * i + 1], bool(rows[4 * i + 2]), rows[4 * i + 3])
+            for i, candidate in enumerate(candidates)
+        ]
+        owners = sorted({claim.split("|", 1)[0] for _, claim, *_ in found if claim} - {self.me})
+        with self.client.pipeline(transaction=False) as pipe:
+            for owner in owners:
+                pipe.exists(key("worker", owner))
+            living = {owner for owner, alive in zip(owners, pipe.execute(), strict=True) if alive} | {self.me}
+        out: list[tuple[str, bytes]] = []
+        for candidate, claim, claimed_sig, recorded, recorded_sig in found:
+            owner = claim.split("|", 1)[0] if claim else None
+            sig = claimed_sig if owner is not None and owner in living else None
+            if not sig and recorded:
+                sig = recorded_sig
+            if sig and len(sig) == len(signature):
+                out.append((candidate, bytes(sig)))
+            elif not sig and owner is None and not recorded:
+                self.leftovers.append(candidate)
+        return out
+
+
 class RedisStateStore:
     """StateStore and DedupStore on one Redis database, under a key prefix; see the module docstring.
 
@@ -197,7 +295,8 @@ class RedisStateStore:
         if stored is not None:
             self.lsh_shards = int(stored)
         register = self.client.register_script
-        self._claim_article = register(_CLAIM_ARTICLE)
+        self._settle_claim = register(_SETTLE_CLAIM)
+        self._unlock_claims = register(_UNLOCK_CLAIMS)
         self._release_article = register(_RELEASE_ARTICLE)
         self._save_article = register(_SAVE_ARTICLE)
         self._replace_buckets = register(_REPLACE_BUCKETS)
@@ -357,27 +456,60 @@ class RedisStateStore:
 
         Returns the Duplicate it is (the kind and the original's id), or None: then this process holds
         the article until :meth:`save_article` records it or :meth:`release_article` gives it up.
+
+        The decision is cleaners.dedup.claim_check's, in Python, under the claim lock (``P:claimlock``,
+        one holder at a time across processes, so nothing claims between the check and the claim);
+        the outcome is stored by one script that first makes sure the lock is still ours. A process
+        that held it past its expiry (``CLAIM_LOCK_MS``, a stall) finds it gone and checks again.
         """
         self._writable()
-        result = self._claim_article(
-            args=[
-                self.prefix,
-                self.worker,
-                article_id,
-                content_hash,
-                1 if has_url else 0,
-                repr(float(threshold)),
-                self.claim_ttl,
-                self.heartbeat_ttl,
-                signature or b"",
-                _buckets_csv(buckets, self.lsh_shards) if signature else "",
-            ]
-        )
-        if result is None:
-            return None
-        kind, original, same, total = result
-        similarity = round(int(same) / int(total), 4) if int(total) else 1.0
-        return Duplicate(DuplicateKind(_text(kind)), _text(original) or "", similarity)
+        csv = _buckets_csv(buckets, self.lsh_shards) if signature else ""
+        while True:
+            token = self._lock_claims()
+            try:
+                view = _RedisClaimView(self)
+                duplicate = claim_check(
+                    view,
+                    article_id,
+                    content_hash,
+                    has_url=has_url,
+                    signature=signature,
+                    buckets=buckets,
+                    threshold=threshold,
+                )
+                settled = self._settle_claim(
+                    args=[
+                        self.prefix,
+                        self.worker,
+                        token,
+                        1 if duplicate is None else 0,
+                        article_id,
+                        content_hash,
+                        self.claim_ttl,
+                        signature or b"",
+                        csv,
+                        ",".join(view.leftovers),
+                    ]
+                )
+            except BaseException:
+                self._unlock_claims(args=[self.prefix, token])
+                raise
+            if settled:
+                return duplicate
+
+    def _lock_claims(self) -> str:
+        """Take the claim lock (and beat this process's heartbeat on the way); returns its token."""
+        token = secrets.token_hex(16)
+        pause = 0.0005
+        while True:
+            with self.client.pipeline(transaction=False) as pipe:
+                pipe.set(self.key("worker", self.worker), "1", ex=self.heartbeat_ttl)
+                pipe.set(self.key("claimlock"), token, nx=True, px=CLAIM_LOCK_MS)
+                _, taken = pipe.execute()
+            if taken:
+                return token
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
 
     def release_article(self, article_id: str) -> bool:
         """Give up this process's claim on an article it did not write (no-op if not ours)."""

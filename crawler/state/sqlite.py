@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from cleaners.config import ConfigError
-from cleaners.dedup import ArticleRef, Bucket, Duplicate, DuplicateKind, MinHasher
+from cleaners.dedup import ArticleRef, Bucket, Duplicate, claim_check
 from cleaners.timestamps import utc_iso
 from crawler.config import StateSettings
 from crawler.liveness import ProcessId, is_alive
@@ -109,6 +109,76 @@ _RUN_COLUMNS = tuple(f.name for f in fields(RunRecord))
 
 class StateSchemaError(ConfigError):
     """The state file was written by a newer presswash (its schema is unknown here)."""
+
+
+def _buckets_cte(buckets: Sequence[Bucket]) -> tuple[str, list[int]]:
+    """Every band's bucket as one table ``q(band, bucket)`` to join on lsh_buckets' primary key: one
+    statement instead of one a band (a row-value IN would scan the whole table)."""
+    params = [value for band, bucket in buckets for value in (band, bucket)]
+    return f"WITH q(band, bucket) AS (VALUES {', '.join('(?, ?)' for _ in buckets)}) ", params
+
+
+def _bucket_ids(conn: sqlite3.Connection, buckets: Sequence[Bucket]) -> set[str]:
+    if not buckets:
+        return set()
+    cte, params = _buckets_cte(buckets)
+    rows = conn.execute(
+        f"{cte}SELECT l.article_id FROM q CROSS JOIN lsh_buckets l ON l.band = q.band AND l.bucket = q.bucket",
+        params,
+    )
+    return {row[0] for row in rows}
+
+
+def _bucket_signatures(conn: sqlite3.Connection, buckets: Sequence[Bucket], article_id: str) -> list[tuple[str, bytes]]:
+    """(id, signature) of the recorded articles, other than ``article_id``, sharing one of the buckets."""
+    if not buckets:
+        return []
+    cte, params = _buckets_cte(buckets)
+    rows = conn.execute(
+        f"{cte}SELECT DISTINCT s.article_id, s.signature FROM q CROSS JOIN lsh_buckets l "
+        "ON l.band = q.band AND l.bucket = q.bucket JOIN signatures s ON s.article_id = l.article_id "
+        "WHERE l.article_id != ?",
+        [*params, article_id],
+    )
+    return [(row[0], bytes(row[1])) for row in rows]
+
+
+class _SqliteClaimView:
+    """cleaners.dedup.ClaimView inside a claim's write transaction: recorded rows, and the live claims of
+    other processes (id -> (id, content hash, signature)), which are all compared for near duplicates."""
+
+    def __init__(self, conn: sqlite3.Connection, live: dict[str, tuple[str, str, bytes | None]]) -> None:
+        self.conn = conn
+        self.live = live
+
+    def held_elsewhere(self, article_id: str) -> bool:
+        return article_id in self.live
+
+    def recorded_hash(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT content_hash FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+        return row[0] if row is not None else None
+
+    def claimed_content(self, content_hash: str, article_id: str) -> str | None:
+        for other_id, other_hash, _sig in sorted(self.live.values()):
+            if other_hash == content_hash and other_id != article_id:
+                return other_id
+        return None
+
+    def recorded_content(self, content_hash: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT article_id FROM content_hashes WHERE content_hash = ?", (content_hash,)
+        ).fetchone()
+        return row[0] if row is not None else None
+
+    def near_candidates(
+        self, article_id: str, signature: bytes, buckets: Sequence[Bucket]
+    ) -> Iterator[tuple[str, bytes]]:
+        """Recorded articles sharing an LSH bucket, and every live claim with a signature."""
+        for other_id, other_signature in _bucket_signatures(self.conn, buckets, article_id):
+            yield other_id, other_signature
+        for other_id, _hash, other_signature in self.live.values():
+            if other_signature is not None and other_id != article_id:
+                yield other_id, other_signature
 
 
 class SqliteStateStore:
@@ -244,14 +314,8 @@ class SqliteStateStore:
         return self.get_article(rows[0][0]) if rows else None
 
     def lsh_candidates(self, buckets: Sequence[Bucket]) -> set[str]:
-        found: set[str] = set()
         with self._lock:
-            for band, bucket in buckets:
-                rows = self._conn.execute(
-                    "SELECT article_id FROM lsh_buckets WHERE band = ? AND bucket = ?", (band, bucket)
-                )
-                found.update(row[0] for row in rows)
-        return found
+            return _bucket_ids(self._conn, buckets)
 
     def signatures(self, article_ids: Iterable[str]) -> dict[str, bytes]:
         ids = list(article_ids)
@@ -335,27 +399,20 @@ class SqliteStateStore:
         up; a claim whose owner died (same host: its pid is gone; another host: older than
         ``claim_ttl`` seconds) is ignored and replaced.
         """
-        url_kind = DuplicateKind.URL if has_url else DuplicateKind.CONTENT
         now = time.time()
         with self._write() as conn:
-            live = {row[0]: row for row in self._live_claims(conn, now)}
-            recorded = conn.execute("SELECT content_hash FROM articles WHERE article_id = ?", (article_id,)).fetchone()
-            if recorded is not None and recorded[0] == content_hash:
-                return Duplicate(url_kind, article_id)
-            if article_id in live:
-                return Duplicate(url_kind, article_id)
-            holder = conn.execute(
-                "SELECT article_id FROM content_hashes WHERE content_hash = ?", (content_hash,)
-            ).fetchone()
-            if holder is not None and holder[0] != article_id:
-                return Duplicate(DuplicateKind.CONTENT, holder[0])
-            for other_id, other_hash, _sig in sorted(live.values()):
-                if other_hash == content_hash and other_id != article_id:
-                    return Duplicate(DuplicateKind.CONTENT, other_id)
-            if signature is not None:
-                near = self._nearest(conn, article_id, signature, buckets, threshold, live)
-                if near is not None:
-                    return near
+            view = _SqliteClaimView(conn, {row[0]: row for row in self._live_claims(conn, now)})
+            duplicate = claim_check(
+                view,
+                article_id,
+                content_hash,
+                has_url=has_url,
+                signature=signature,
+                buckets=buckets,
+                threshold=threshold,
+            )
+            if duplicate is not None:
+                return duplicate
             conn.execute(
                 "INSERT OR REPLACE INTO claims (article_id, content_hash, owner, host, pid, signature, claimed_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -398,34 +455,6 @@ class SqliteStateStore:
         for article_id in dead:
             conn.execute("DELETE FROM claims WHERE article_id = ?", (article_id,))
         return live
-
-    @staticmethod
-    def _nearest(
-        conn: sqlite3.Connection,
-        article_id: str,
-        signature: bytes,
-        buckets: Sequence[Bucket],
-        threshold: float,
-        live: dict[str, tuple[str, str, bytes | None]],
-    ) -> Duplicate | None:
-        """The most similar recorded (sharing an LSH bucket) or claimed article at or over the threshold."""
-        candidates: set[str] = set()
-        for band, bucket in buckets:
-            rows = conn.execute("SELECT article_id FROM lsh_buckets WHERE band = ? AND bucket = ?", (band, bucket))
-            candidates.update(row[0] for row in rows)
-        candidates.discard(article_id)
-        scored: list[tuple[float, str]] = []
-        for other_id in sorted(candidates):
-            row = conn.execute("SELECT signature FROM signatures WHERE article_id = ?", (other_id,)).fetchone()
-            if row is not None:
-                scored.append((MinHasher.similarity(signature, bytes(row[0])), other_id))
-        for other_id, _hash, other_signature in live.values():
-            if other_signature is not None and other_id != article_id:
-                scored.append((MinHasher.similarity(signature, other_signature), other_id))
-        matches = sorted((-score, other_id) for score, other_id in scored if score >= threshold)
-        if not matches:
-            return None
-        return Duplicate(DuplicateKind.NEAR, matches[0][1], round(-matches[0][0], 4))
 
     def replace_buckets(self, article_id: str, buckets: Sequence[Bucket]) -> None:
         with self._write() as conn:
