@@ -108,6 +108,13 @@ def test_a_crawl_that_fetched_nothing_says_so_and_fails(slow_server: str, tmp_pa
     assert "presswash: warning" not in verbose.stderr  # a contact of one's own: no warning
 
 
+def _as_in_a_terminal() -> None:
+    """In the child before exec: Ctrl-C handled as in a terminal's foreground. A test run started in the
+    background of a non-interactive shell (`make test &`) has SIGINT ignored, which its children inherit
+    (and Python then installs no KeyboardInterrupt for it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt_when(proc: subprocess.Popen[str], ready: object, timeout: float = 120) -> None:
     """Send SIGINT to the process group (as Ctrl-C in a terminal does) once ``ready()`` is true."""
     deadline = time.monotonic() + timeout
@@ -130,6 +137,7 @@ def test_ctrl_c_in_a_crawl_ends_with_one_line_and_status_130(slow_server: str, t
         stdout=subprocess.DEVNULL,
         text=True,
         start_new_session=True,
+        preexec_fn=_as_in_a_terminal,
     ) as proc:
         day_files = lambda: any(p.stat().st_size for p in (output / "demo").glob("*.jsonl"))  # noqa: E731
         _interrupt_when(proc, day_files)
@@ -156,6 +164,7 @@ def test_ctrl_c_in_clean_ends_with_one_line_and_status_130(tmp_path: Path) -> No
         stdout=subprocess.DEVNULL,
         text=True,
         start_new_session=True,
+        preexec_fn=_as_in_a_terminal,
     ) as proc:
         partial = output.with_name(output.name + ".partial")  # -o writes here until the run ends
         _interrupt_when(proc, lambda: partial.exists() and partial.stat().st_size > 0)
