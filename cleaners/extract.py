@@ -391,6 +391,7 @@ def _extends(generic: Candidate, chosen: Candidate) -> bool:
     if _covers(generic, chosen) < EXTEND_MIN_COVER or _line_cover(generic, chosen) < EXTEND_MIN_LINE_COVER:
         return False
     shared, added = set(), []
+    chosen_words = _normalized(chosen.text)  # once, not once per short block
     order: dict[HtmlElement, int] = {}  # document order of the blocks
     for block in _outer_blocks(generic.body, _TEXT_BLOCKS, _LINE_BLOCKS):
         order[block] = len(order)
@@ -401,7 +402,7 @@ def _extends(generic: Candidate, chosen: Candidate) -> bool:
         if triples:
             in_chosen = len(triples & chosen.triples) >= EXTEND_SHARED_BLOCK * len(triples)
         else:
-            in_chosen = _normalized(text) in _normalized(chosen.text)
+            in_chosen = _normalized(text) in chosen_words
         if in_chosen:
             shared.add(block)
         else:
