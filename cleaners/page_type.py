@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -64,9 +65,11 @@ def _names(words: str) -> frozenset[str]:
 _BODY_LENGTH = XPath("string-length(normalize-space(//body))")
 _LENGTH = XPath("string-length(normalize-space(.))")
 _CLASSES_AND_ITEMTYPES = XPath("//@class|//@itemtype", smart_strings=False)  # an itemtype is a URL
+# Text inside links: a listing, a menu or a table of contents is mostly links.
+_LINK_TEXT = XPath("//body//a//text()", smart_strings=False)
 _WALK_TAGS = (
     "body", "p", "script", "style", "noscript", "template", "meta", "article", "time", "pre", "code",
-    "input", "select", "textarea", "button", "h1", "h2", "h3", "h4", "h5", "h6",
+    "input", "select", "textarea", "button", "h1", "h2", "h3", "h4", "h5", "h6", "img", "section", "figure",
 )  # fmt: skip
 _PUBLISHED_META = _names(
     "article:published_time og:published_time datepublished pubdate publish-date publishdate date dc.date"
@@ -83,15 +86,18 @@ _ARTICLE_TYPES = _names(
     " medicalscholarlyarticle"
 )
 _PRODUCT_TYPES = _names("product productgroup offer aggregateoffer individualproduct productmodel")
-_FORUM_TYPES = _names("discussionforumposting qapage question answer")
+_FORUM_TYPES = _names("discussionforumposting qapage")  # not Question/Answer: an FAQ block has them too
 _LISTING_TYPES = _names("collectionpage itemlist searchresultspage offercatalog")
 _SERVICE_TYPES = _names(
     "faqpage service localbusiness organization professionalservice course educationalorganization"
     " softwareapplication webapplication contactpage aboutpage event"
 )
 _DOCS_TYPES = _names("techarticle apireference howto")
+_PAGE_TYPES = _names("webpage aboutpage contactpage")
+_COMMENT_TYPES = _names("comment commentaction")
 
 _URL_DATE = re.compile(r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-]|$)|/(?:19|20)\d\d(?:0[1-9]|1[0-2])[0-3]\d")
+_NUMERIC_ID = re.compile(r"\d{4,}")
 _WORD_SPLIT = re.compile(r"[-_+]|%20")
 _SEGMENT_KINDS = {
     "listing": _names("tag tags category categories topic topics section sections archive archives search page"),
@@ -114,14 +120,19 @@ def _length(text: str) -> int:
 
 def _url_features(url: str | None) -> dict[str, float]:
     try:
-        path = urlsplit(url).path if url else ""
+        parts = urlsplit(url) if url else None
     except ValueError:  # not a URL (an unbalanced "[" in the host...): judged as a page without one
-        path = ""
+        parts = None
+    path, query = (parts.path, parts.query) if parts else ("", "")
     segments = [s for s in path.lower().split("/") if s]
     last = segments[-1].rsplit(".", 1)[0] if segments else ""
     words = [w for w in _WORD_SPLIT.split(last) if w]
     found = {kind: float(any(s in names for s in segments[:-1] or segments)) for kind, names in _SEGMENT_KINDS.items()}
     return {
+        "url_depth": float(min(len(segments), 8)),
+        "url_query": float(bool(query)),
+        "url_numeric": float(any(_NUMERIC_ID.search(s) for s in segments) or bool(_NUMERIC_ID.search(query))),
+        "url_html": float(bool(segments) and segments[-1].endswith((".html", ".htm", ".php", ".aspx"))),
         "url_date": float(bool(_URL_DATE.search(path))),
         "url_slug_words": float(min(len(words), 12)),
         "url_short": float(len(segments) <= 1 and len(words) <= 2),
@@ -136,7 +147,10 @@ def page_features(
     types: set[str] = set()
     og_types: set[str] = set()
     published_meta = False
-    counts = dict.fromkeys(("article", "time", "code", "input", "button", "heading", "linked_heading"), 0)
+    article_meta = False
+    counts = dict.fromkeys(
+        ("article", "time", "code", "input", "button", "heading", "linked_heading", "h1", "img", "section", "figure"), 0
+    )
     hidden: list[HtmlElement] = []  # script, style... elements in <body>: their text is not the page's
     in_body = False  # the walk is in document order: <head>'s elements come before <body>
     ld_scripts: list[str] = []
@@ -157,8 +171,12 @@ def page_features(
                 og_types.add((el.get("content") or "").strip().lower())
             elif key in _PUBLISHED_META:
                 published_meta = True
+            if key.startswith("article:"):  # Open Graph's article namespace: section, tag, author...
+                article_meta = True
         elif tag in _HEADINGS:
             counts["heading"] += 1
+            if tag == "h1":
+                counts["h1"] += 1
             if tag in _CARD_HEADINGS and next(el.iter("a"), None) is not None:
                 counts["linked_heading"] += 1
         elif tag == "script":
@@ -177,7 +195,7 @@ def page_features(
         elif tag in _INPUTS:
             if el.get("type") != "hidden":
                 counts["input"] += 1
-        elif tag in ("article", "time", "button"):
+        elif tag in ("article", "time", "button", "img", "section", "figure"):
             counts[tag] += 1
     class_values = []
     for value in _CLASSES_AND_ITEMTYPES(tree):
@@ -188,7 +206,16 @@ def page_features(
     classes = " ".join(class_values).lower()
 
     body_chars = max(int(_BODY_LENGTH(tree) - sum(_LENGTH(el) for el in hidden)), 1)
+    link_chars = sum(len(t.strip()) for t in _LINK_TEXT(tree))
     block_sizes = [_length(" ".join(texts)) for texts in blocks.values()]
+    # Blocks of prose under parents that look alike (same tag and class): posts of a thread, sections of a
+    # service page, teasers of a listing; an article's body is one block, or a few of one kind.
+    alike: dict[tuple[str, str], int] = {}
+    for parent, size in zip(blocks, block_sizes, strict=True):
+        if size >= 100:
+            key = (str(parent.tag), parent.get("class") or "")
+            alike[key] = alike.get(key, 0) + 1
+    text_blocks = sum(alike.values())
     p_chars = sum(block_sizes)
     best_block = max(block_sizes, default=0)
 
@@ -200,6 +227,7 @@ def page_features(
     title_parts = _TITLE_SEPARATORS.split(title.strip()) if title else []
     headline = max(title_parts, key=len) if title_parts else ""
     short_lines = sum(1 for line in lines if len(line.split()) <= 6)
+    question_lines = sum(1 for line in lines if line.endswith("?"))
     features = {
         "ld_article": float(bool(types & _ARTICLE_TYPES)),
         "ld_product": float(bool(types & _PRODUCT_TYPES)),
@@ -246,6 +274,33 @@ def page_features(
         "product_markup": math.log1p(classes.count("product")),
         "short_line_share": short_lines / n_lines if n_lines else 0.0,
         "text_prices": math.log1p(len(_PRICE_IN_TEXT.findall(text))),
+        "meta_article": float(article_meta),
+        "text_blocks": math.log1p(text_blocks),
+        "alike_blocks": math.log1p(max(alike.values(), default=1) - 1),
+        "ld_person": float("person" in types),
+        "ld_page": float(bool(types & _PAGE_TYPES)),
+        "ld_faq": float("faqpage" in types),
+        "ld_comment": float(bool(types & _COMMENT_TYPES)),
+        "ld_any": float(bool(types)),
+        "link_share": min(link_chars / body_chars, 1.0),
+        "images": math.log1p(counts["img"]),
+        "sections": math.log1p(counts["section"]),
+        "figures": math.log1p(counts["figure"]),
+        "h1_count": float(min(counts["h1"], 5)),
+        "headings": math.log1p(counts["heading"]),
+        "question_share": question_lines / n_lines if n_lines else 0.0,
+        "author_markup": math.log1p(classes.count("author") + classes.count("byline")),
+        "share_markup": math.log1p(classes.count("share")),
+        "comment_markup": math.log1p(classes.count("comment")),
+        "post_markup": math.log1p(classes.count("post") + classes.count("entry")),
+        "date_markup": math.log1p(classes.count("date")),
+        "hero_markup": math.log1p(classes.count("hero") + classes.count("testimonial") + classes.count("accordion")),
+        "grid_markup": math.log1p(classes.count("grid") + classes.count("col-")),
+        "filter_markup": math.log1p(
+            classes.count("filter") + classes.count("sort") + classes.count("pagination") + classes.count("pager")
+        ),
+        "thread_markup": math.log1p(classes.count("thread") + classes.count("topic") + classes.count("quote")),
+        "docs_markup": math.log1p(classes.count("toc") + classes.count("sidebar") + classes.count("highlight")),
     }
     features.update(_url_features(url))
     return features
@@ -290,8 +345,47 @@ class _Linear:
 
 
 @dataclass(frozen=True, slots=True)
+class _Trees:
+    """Gradient-boosted regression trees on the raw features: a log-odds score, the sum of one leaf per tree.
+
+    Each node is ``[feature index, threshold, left, right, value]`` (a leaf has feature index -1); a value
+    goes left when ``feature <= threshold``. An inner node's value is the mean of its leaves weighted by the
+    training pages that reached them, so the score splits exactly into ``bias`` plus one contribution per
+    feature: each step down a tree adds (child's value - parent's value) to the feature that chose the
+    child. Those contributions are what ``PageType.evidence`` names.
+    """
+
+    features: tuple[str, ...]
+    bias: float  # the prior log-odds plus every tree's root value
+    trees: tuple[tuple[tuple[int, float, int, int, float], ...], ...]
+
+    @classmethod
+    def from_json(cls, data: dict) -> _Trees:
+        return cls(
+            features=tuple(data["features"]),
+            bias=float(data["bias"]),
+            trees=tuple(
+                tuple((int(n[0]), float(n[1]), int(n[2]), int(n[3]), float(n[4])) for n in t) for t in data["trees"]
+            ),
+        )
+
+    def contributions(self, features: dict[str, float]) -> list[float]:
+        """Each feature's share of the log-odds score (the score is ``bias + sum(contributions)``)."""
+        # Rounded to float32 as scikit-learn's trees see them, so that training and run time agree exactly.
+        values = array("f", [features[name] for name in self.features]).tolist()
+        out = [0.0] * len(values)
+        for nodes in self.trees:
+            feature, threshold, left, right, value = nodes[0]
+            while feature >= 0:
+                child = nodes[left if values[feature] <= threshold else right]
+                out[feature] += child[4] - value
+                feature, threshold, left, right, value = child
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class PageTypeModel:
-    article: _Linear  # binary: one score, sigmoid = probability of "article"
+    article: _Trees  # binary: log-odds of "article", sigmoid = probability
     kind: _Linear  # multinomial over NON_ARTICLE_KINDS, softmax
     threshold: float
     min_kind_probability: float  # below it the kind is "other"
@@ -302,7 +396,7 @@ def load_model() -> PageTypeModel:
     """The shipped model (cleaners/models/page_type.json), read once per process."""
     data = json.loads(resources.files("cleaners").joinpath(MODEL_RESOURCE).read_text(encoding="utf-8"))
     return PageTypeModel(
-        article=_Linear.from_json(data["article"]),
+        article=_Trees.from_json(data["article"]),
         kind=_Linear.from_json(data["kind"]),
         threshold=float(data["threshold"]),
         min_kind_probability=float(data["min_kind_probability"]),
@@ -337,6 +431,15 @@ _FLAGS = {
     "url_product": "URL in a product/shop path",
     "url_docs": "URL in a docs/help path",
     "url_forum": "URL in a forum/thread/questions path",
+    "url_query": "a query string in the URL",
+    "url_numeric": "a numeric id in the URL",
+    "url_html": "URL ending in .html/.php/.aspx",
+    "meta_article": "article:* meta tags",
+    "ld_person": "JSON-LD/microdata type Person",
+    "ld_page": "JSON-LD/microdata type WebPage/AboutPage/ContactPage",
+    "ld_faq": "JSON-LD/microdata type FAQPage",
+    "ld_comment": "JSON-LD/microdata type Comment",
+    "ld_any": "JSON-LD/microdata types",
 }
 _COUNTS = {
     "linked_headings": "{} linked headings",
@@ -358,6 +461,22 @@ _COUNTS = {
     "long_paragraphs": "{} long <p>",
     "mean_paragraph": "paragraphs of {} characters on average",
     "text_prices": "{} prices in the text",
+    "images": "{} images",
+    "sections": "{} <section> elements",
+    "figures": "{} <figure> elements",
+    "headings": "{} headings",
+    "text_blocks": "{} blocks of prose",
+    "alike_blocks": "{} more prose blocks under alike parents",
+    "author_markup": "{} author/byline classes",
+    "share_markup": "{} share classes",
+    "comment_markup": "{} comment classes",
+    "post_markup": "{} post/entry classes",
+    "date_markup": "{} date classes",
+    "hero_markup": "{} hero/testimonial/accordion classes",
+    "grid_markup": "{} grid/column classes",
+    "filter_markup": "{} filter/sort/pagination classes",
+    "thread_markup": "{} thread/topic/quote classes",
+    "docs_markup": "{} toc/sidebar/highlight classes",
 }
 _SHARES = {
     "page_p_share": "{:.0%} of page text in <p>",
@@ -366,6 +485,8 @@ _SHARES = {
     "best_block_share": "{:.0%} of page text in one paragraph block",
     "block_concentration": "{:.0%} of <p> text in one block",
     "short_line_share": "{:.0%} of text lines short",
+    "link_share": "{:.0%} of page text in links",
+    "question_share": "{:.0%} of text lines are questions",
 }
 
 
@@ -380,6 +501,10 @@ def _describe(name: str, value: float) -> str:
         return f"{round(value)} words in the URL's last segment"
     if name == "title_words":
         return f"{round(value)}-word headline"
+    if name == "url_depth":
+        return f"{round(value)} segments in the URL path"
+    if name == "h1_count":
+        return f"{round(value)} <h1>"
     if name == "headings_per_kchar":
         return f"{value:.1f} headings per 1000 characters of text"
     return f"{name} {value:.3g}"
@@ -388,15 +513,14 @@ def _describe(name: str, value: float) -> str:
 def score_features(features: dict[str, float], model: PageTypeModel | None = None) -> PageType:
     """The label, article probability and the three features that pushed hardest toward the decision."""
     model = model or load_model()
-    linear = model.article
-    z = linear.standardized(features)
-    contributions = [w * x for w, x in zip(linear.coef[0], z, strict=True)]
-    score = round(_sigmoid(linear.intercept[0] + sum(contributions)), 4)
+    trees = model.article
+    contributions = trees.contributions(features)
+    score = round(_sigmoid(trees.bias + sum(contributions)), 4)
     is_article = score >= model.threshold
     sign = 1.0 if is_article else -1.0
-    ranked = sorted(range(len(z)), key=lambda i: (-sign * contributions[i], linear.features[i]))
+    ranked = sorted(range(len(contributions)), key=lambda i: (-sign * contributions[i], trees.features[i]))
     reasons = [
-        _describe(linear.features[i], features[linear.features[i]]) for i in ranked[:3] if sign * contributions[i] > 0
+        _describe(trees.features[i], features[trees.features[i]]) for i in ranked[:3] if sign * contributions[i] > 0
     ]
     if is_article:
         label = "article"
