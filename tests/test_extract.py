@@ -948,3 +948,29 @@ def test_a_live_blog_already_extracted_and_a_broken_declaration_are_left_alone(o
         head_html="<script type='application/ld+json'>{\"liveBlogUpdate\": [</script>",
     )
     assert not run(options, broken).extracted_by.endswith("+live_blog")
+
+
+_BIO = (
+    "<head>About the author</head>"
+    "<p>Jane Doe has covered the council and the river towns for the paper for more than twenty years.</p>"
+)
+
+
+def test_the_kept_pass_ends_where_readability_ends() -> None:
+    """The pass ran on into the author box after the story; readability holds the story and ends before it."""
+    chosen = _tree_candidate("precision", f"<body>{_STORY}{_BIO}</body>")
+    generic = _tree_candidate("readability", f"<div>{_STORY}</div>")
+    assert extract._ends_where_readability_ends(generic, chosen)
+    assert "Jane Doe" not in chosen.text and chosen.text.split("\n")[-1].startswith("The plan is paid for")
+    assert chosen.cut == [
+        "About the author",
+        "Jane Doe has covered the council and the river towns for the paper for more than twenty years.",
+    ]
+
+
+def test_the_kept_pass_is_not_cut_to_a_section_readability_kept() -> None:
+    """readability kept the first part only (under TRIM_MIN_HELD of the pass): the pass stays whole."""
+    chosen = _tree_candidate("precision", f"<body>{_STORY}{_BIO}</body>")
+    generic = _tree_candidate("readability", f"<div>{_STORY_START}</div>")
+    assert not extract._ends_where_readability_ends(generic, chosen)
+    assert "Jane Doe" in chosen.text
