@@ -20,11 +20,14 @@ SCHEMA_VERSION = "1.2.0"
 
 
 class Removal(BaseModel):
-    """One line the second pass removed, and the rule that removed it, so users can audit every cut."""
+    """One line removed from the extracted text, and the rule that removed it, so users can audit every cut."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    rule: str = Field(description="Id of the boilerplate rule (see config/boilerplate.yaml).")
+    rule: str = Field(
+        description="Id of the boilerplate rule (see config/boilerplate.yaml), or extract.after_story for a "
+        "line the extraction kept past the story's end, where readability's story ends (cleaners/extract.py)."
+    )
     kind: str = Field(description="Kind of clutter: consent, subscribe_cta, comments_widget, ...")
     text: str = Field(description="The removed line, with its original characters.")
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import ftfy
 
-from cleaners.article import Article, CleanResult, Rejected, RejectReason
+from cleaners.article import Article, CleanResult, Rejected, RejectReason, Removal
 from cleaners.decode import decode_html, decode_text, looks_binary, with_detected_utf16
 from cleaners.document import RawDocument
 from cleaners.extract import extract_html
@@ -91,6 +91,7 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
 
     declared_lang: str | None = None
     html: str | None = None
+    cut_after_story: list[str] = []
     extra: dict[str, object] = {}
     if document_kind(raw) == "html":
         declared_lang = html_lang(raw.content)
@@ -99,7 +100,7 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         page = extract_html(html, extractor, metadata=options.metadata, mode=options.extraction)
         if page is None or not page.paragraphs:
             return reject(RejectReason.NO_CONTENT, "no main text found in the HTML")
-        title, paragraphs = page.title, page.paragraphs
+        title, paragraphs, cut_after_story = page.title, page.paragraphs, page.cut_after_story
         kind = page.page_type
         if options.articles_only and kind is not None and kind.label != "article":
             return reject(RejectReason.NOT_ARTICLE, _not_article_detail(kind.label, kind.article_score, kind.evidence))
@@ -126,6 +127,8 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         paragraphs = [ftfy.fix_encoding(p) for p in paragraphs]
 
     result, rules_version = second_pass(options.rules, options.site_rules, paragraphs, title)
+    if cut_after_story:  # reported first: they came after the story, before the second pass ran
+        result = replace(result, removed=[*_after_story(cut_after_story), *result.removed])
     description = extra.get("description")
     integrity = judge(
         html,
@@ -237,3 +240,11 @@ def _iso_utc(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# The rule and kind a line cut by the extraction after the story's end is reported under (``removed``).
+AFTER_STORY_RULE = "extract.after_story"
+
+
+def _after_story(lines: list[str]) -> list[Removal]:
+    return [Removal(rule=AFTER_STORY_RULE, kind="after_story", text=line) for line in lines]

@@ -59,6 +59,7 @@ from trafilatura.xml import delete_element, xmltotxt
 from trafilatura.xpaths import BODY_XPATH
 
 from cleaners.headline import choose_headline
+from cleaners.live_blog import add_missing_updates, live_updates
 from cleaners.page_type import PageType, classify_page
 
 # trafilatura logs every page it cannot use, and oddities inside pages, at WARNING/ERROR: in a long crawl
@@ -78,6 +79,7 @@ class ExtractedPage:
     paragraphs: list[str] = field(default_factory=list)
     extracted_by: str = ""  # the candidate kept: precision, balanced or readability
     page_type: PageType | None = None
+    cut_after_story: list[str] = field(default_factory=list)  # reported in the record's ``removed``
 
 
 def _split_list(value: str | list[str] | None, separator: str) -> list[str]:
@@ -110,12 +112,15 @@ def extract_html(
     found = _extract_document(tree, extractor, body_search=metadata == "full", mode=mode)
     if found is None:
         return None
-    document, extracted_by = found
+    document, extracted_by, cut = found
     body = document.body
     filter_blocks(body, document.title)
     _strip_links(body)
     text = xmltotxt(body, False)
     paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
+    with_updates = add_missing_updates(paragraphs, live_updates(tree))
+    if with_updates is not None:  # a live blog whose updates sit outside the container kept
+        paragraphs, extracted_by = with_updates, f"{extracted_by}+live_blog"
     tags = _split_list(document.tags, ",") or _split_list(document.categories, ",")
     headline = choose_headline(tree, document.title, document.sitename, document.hostname)
     authors = _split_list(document.author, ";")
@@ -138,6 +143,7 @@ def extract_html(
         paragraphs=paragraphs,
         extracted_by=extracted_by,
         page_type=page_type,
+        cut_after_story=cut,
     )
 
 
@@ -168,8 +174,10 @@ def _ascii_alnum(char: str) -> bool:
 # finds the story where both start from a wrong container (a page's first section, or a menu). Each fails on
 # different pages, and the failure shows in one number: how much sentence text a candidate holds. So every
 # page gets the precision pass; the balanced pass replaces it when precision kept less than half of the
-# balanced pass's sentence text; readability replaces the result when it holds half as much again, or when
-# it holds the result's text and adds the story's blocks beside it (``_extends``).
+# balanced pass's sentence text, or fills it in when it holds precision's story and adds blocks inside it
+# (``_fills_in``: lists and subheadings precision pruned); readability replaces the result when it holds
+# half as much again, or when it holds the result's text and adds the story's blocks beside it (``_extends``);
+# where readability holds most of the result and ends earlier, the result ends there too.
 # Measured on the three development corpora with ``python -m bench.quality``.
 
 # A line of at least this many words is sentence text (a paragraph, not a label, menu entry or headline).
@@ -189,6 +197,7 @@ class Candidate:
     text: str
     prose: int = 0
     triples: frozenset[tuple[str, str, str]] = frozenset()
+    cut: list[str] = field(default_factory=list)  # lines cut after the story (``_ends_where_readability_ends``)
 
 
 def prose_chars(body: HtmlElement) -> int:
@@ -238,8 +247,9 @@ def _prose_lines(text: str) -> Iterator[str]:
 
 def _extract_document(
     tree: HtmlElement, extractor: Extractor, *, body_search: bool = True, mode: str = "compare"
-) -> tuple[Document, str] | None:
-    """The main text as trafilatura's output tree, with the metadata, and the name of the candidate kept.
+) -> tuple[Document, str, list[str]] | None:
+    """The main text as trafilatura's output tree, with the metadata, the name of the candidate kept and the
+    lines cut from it after the story.
 
     ``mode``: ``compare`` (the candidates above), ``precision`` or ``balanced`` (that pass alone, with
     trafilatura's own readability/jusText comparison when its text is short).
@@ -257,7 +267,7 @@ def _extract_document(
         return None
     document = _metadata(tree, extractor, body_search=body_search) if extractor.with_metadata else Document()
     document.body, document.text = chosen.body, chosen.text
-    return document, chosen.name
+    return document, chosen.name, chosen.cut
 
 
 def _pass(tree: HtmlElement, options: Extractor, focus: str, *, fast: bool = True) -> Candidate | None:
@@ -300,15 +310,17 @@ def _needs_full_pass(found: Candidate, tree: HtmlElement) -> bool:
 
 
 def _compare(tree: HtmlElement, options: Extractor) -> Candidate | None:
-    """Precision first; balanced where precision cut the story; readability where both look like part of
-    it, or where it extends the kept pass with the story's blocks beside it. A later candidate runs only
-    when it could win: it cannot hold more sentence text than the page itself (``page_prose``), which
-    spares most pages the readability run."""
+    """Precision first; balanced where precision cut the story or pruned blocks inside it; readability where
+    both look like part of it, or where it extends the kept pass with the story's blocks beside it. A later
+    candidate runs only when it could win: it cannot hold more sentence text than the page itself
+    (``page_prose``), which spares most pages the balanced and readability runs."""
     page = page_prose(tree)
     chosen = precise = _trafilatura(tree, options, "precision")
-    if precise is None or BALANCED_OVER_PRECISION * precise.prose < page:
+    if precise is None or BALANCED_RUN_BELOW * precise.prose < page:
         balanced = _trafilatura(tree, options, "balanced")
-        if balanced is not None and (precise is None or balanced.prose > BALANCED_OVER_PRECISION * precise.prose):
+        if balanced is not None and (
+            precise is None or balanced.prose > BALANCED_OVER_PRECISION * precise.prose or _fills_in(balanced, precise)
+        ):
             chosen = balanced
     if chosen is None or READABILITY_RUN_BELOW * chosen.prose < page:
         generic = _readability(tree, options)
@@ -316,7 +328,113 @@ def _compare(tree: HtmlElement, options: Extractor) -> Candidate | None:
             chosen is None or generic.prose > READABILITY_OVER_CHOSEN * chosen.prose or _extends(generic, chosen)
         ):
             chosen = generic
+        elif generic is not None and chosen is not None:
+            _ends_where_readability_ends(generic, chosen)
     return chosen
+
+
+# The balanced pass runs when the precision pass holds less than 1/this of the page's sentence text (as
+# readability, READABILITY_RUN_BELOW): below it, the page has text the balanced pass could fill in.
+BALANCED_RUN_BELOW = 1.35
+# The balanced pass fills in the precision pass (``_fills_in``) when, between the precision pass's first and
+# last paragraphs, it adds non-link blocks of more than this share of the precision pass's characters.
+# Measured on the development corpora: 0.02 and 0.1 change more pages for the worse or fewer for the better.
+FILL_MIN_ADDED = 0.05
+
+
+def _block_triples(element: HtmlElement) -> tuple[set[tuple[str, str, str]], str]:
+    """An output block's word triples, line by line as ``prose_of`` counts them, and its words."""
+    text = xmltotxt(element, False) if len(element) else (element.text or "")
+    triples: set[tuple[str, str, str]] = set()
+    for line in _prose_lines(text):
+        triples |= _triples(line)
+    return triples, _normalized(text)
+
+
+def _fills_in(wider: Candidate, narrower: Candidate) -> bool:
+    """Whether ``wider`` holds ``narrower``'s story with blocks inside it that ``narrower`` dropped; if so,
+    cut ``wider`` to the span of ``narrower``'s first to last block, without the added link blocks."""
+    if _covers(wider, narrower) < EXTEND_MIN_COVER or _line_cover(wider, narrower) < EXTEND_MIN_LINE_COVER:
+        return False
+    words = _normalized(narrower.text)
+    children = list(wider.body)
+    shared: list[int] = []
+    anchors: list[int] = []  # the shared blocks of sentence text: the span runs from the first to the last
+    for index, child in enumerate(children):
+        triples, text = _block_triples(child)
+        if not text:
+            continue
+        if triples:
+            if len(triples & narrower.triples) >= EXTEND_SHARED_BLOCK * len(triples):
+                shared.append(index)
+                anchors.append(index)
+        elif text in words:
+            shared.append(index)
+    if not anchors:
+        return False
+    first, last, held = anchors[0], anchors[-1], set(shared)
+    added, links = 0, []
+    for index in range(first + 1, last):
+        if index in held:
+            continue
+        child = children[index]
+        length = len(" ".join("".join(child.itertext()).split()))
+        linked = sum(len("".join(ref.itertext())) for ref in child.iter("ref"))
+        if length and linked >= EXTEND_MAX_LINK_SHARE * length:
+            links.append(child)
+        else:
+            added += length
+    if added <= FILL_MIN_ADDED * len(narrower.text):
+        return False
+    for index, child in enumerate(children):
+        if index < first or index > last or child in links:
+            delete_element(child, keep_tail=False)
+    _put_back_lost_blocks(wider, narrower)
+    wider.text = xmltotxt(wider.body, False)
+    wider.prose, wider.triples = prose_of(wider.body)
+    return True
+
+
+# The kept pass is cut where readability's story ends (``_ends_where_readability_ends``) when readability
+# holds at least this share of the pass's sentence text ...
+TRIM_MIN_HELD = 0.7
+# ... and what follows its last paragraph in the pass is between these shares of the pass's characters:
+# less is not worth a guess; more means readability kept one section of a longer story. Measured on the
+# development corpora: a readability that holds under 0.7, or a cut over 0.35, was a section of the story.
+TRIM_MIN_CUT = 0.1
+TRIM_MAX_CUT = 0.35
+
+
+def _ends_where_readability_ends(generic: Candidate, chosen: Candidate) -> bool:
+    """Cut the kept pass after the last paragraph readability holds, if readability holds most of it.
+
+    readability scores containers and keeps the story's own; trafilatura's passes run on past the story's
+    end on some layouts (an author bio box, teaser cards of other posts, a company boilerplate, a FAQ
+    widget). When readability holds most of the pass's sentence text and ends earlier, the blocks of the
+    pass after readability's last paragraph are another section of the page (TRIM_*)."""
+    if _covers(chosen, generic) < EXTEND_MIN_COVER or generic.prose < TRIM_MIN_HELD * chosen.prose:
+        return False
+    children = list(chosen.body)
+    last = None
+    for index, child in enumerate(children):
+        triples, _ = _block_triples(child)
+        if triples and len(triples & generic.triples) >= EXTEND_SHARED_BLOCK * len(triples):
+            last = index
+    if last is None:
+        return False
+    tail = children[last + 1 :]
+    cut = sum(len(" ".join("".join(child.itertext()).split())) for child in tail)
+    if not TRIM_MIN_CUT * len(chosen.text) <= cut <= TRIM_MAX_CUT * len(chosen.text):
+        return False
+    for child in tail:
+        shown = copy.deepcopy(child)
+        shown.tail = None
+        _strip_links(shown)
+        chosen.cut.extend(line.strip() for line in xmltotxt(shown, False).split("\n") if line.strip())
+        delete_element(child, keep_tail=False)
+    chosen.text = xmltotxt(chosen.body, False)
+    chosen.prose, chosen.triples = prose_of(chosen.body)
+    return True
 
 
 # readability extends the kept pass (see ``_extends``): it holds at least this share of the pass's sentence

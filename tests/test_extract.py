@@ -869,3 +869,108 @@ def test_prose_leaves_out_link_targets_link_lines_and_table_rows_of_names() -> N
         "<cell>Menu</cell></row></table></body>"
     )
     assert extract.prose_chars(layout) > 0
+
+
+def test_balanced_fills_in_the_blocks_precision_dropped_inside_the_story() -> None:
+    """The balanced pass holds the precision pass's story and, between its first and last paragraphs, the
+    list precision left out (kept) and a promo link (dropped); what it has before and after the story (a
+    menu line, related teasers) is cut."""
+    chosen = _tree_candidate("precision", f"<body><head>What the plan costs</head>{_STORY}</body>")
+    wider = _tree_candidate(
+        "balanced",
+        "<body><p>Home News Sport Weather and the rest of the sections of this website today</p>"
+        "<head>What the plan costs</head>"
+        f"{_STORY_START}"
+        "<list><item>Along the east bank near the old mill and the bridge</item>"
+        "<item>Around the harbour and the ferry landing stage by the lock</item></list>"
+        "<p><ref target='/other'>Read more: the ten best walks along the river this summer</ref></p>"
+        f"{_STORY_END}"
+        "<p>Related: the mayor opens the new library in the old town hall on Friday night</p></body>",
+    )
+    assert extract._fills_in(wider, chosen)
+    lines = wider.text.split("\n")
+    assert "- Along the east bank near the old mill and the bridge" in lines
+    assert lines[0] == "What the plan costs" and lines[-1].startswith("The plan is paid for")
+    assert not any("Read more" in line or "Related" in line or "Home News" in line for line in lines)
+
+
+def test_balanced_does_not_fill_in_when_it_adds_nothing_inside_the_story() -> None:
+    chosen = _tree_candidate("precision", f"<body>{_STORY}</body>")
+    wider = _tree_candidate(
+        "balanced", f"<body>{_STORY}<p>Related: the mayor opens the new library in the old town hall today</p></body>"
+    )
+    assert not extract._fills_in(wider, chosen)
+    assert "Related" in wider.text  # left as it was
+
+
+def _live_blog(updates: list[dict[str, str]], *, in_page: bool) -> str:
+    posting = {"@context": "https://schema.org", "@type": "LiveBlogPosting", "liveBlogUpdate": updates}
+    entries = "".join(
+        f"<article class='entry'><h3>{u['headline']}</h3><div class='entry-body'><p>{u['articleBody']}</p></div>"
+        "</article>"
+        for u in updates
+    )
+    summary = (
+        "<div class='article-body'><p>The final of the cup is played tonight in the capital before 80,000 fans.</p>"
+        "<p>Both teams are unbeaten this season and the home side has won the last three meetings.</p>"
+        "<p>Follow every moment of the match here, with the reaction of both managers afterwards.</p></div>"
+    )
+    return page(
+        f"<main>{summary}<section class='live'>{entries if in_page else ''}</section></main>",
+        head_html=f"<script type='application/ld+json'>{json.dumps(posting)}</script>",
+    )
+
+
+_UPDATES = [
+    {"headline": "Full time", "articleBody": "The home side wins two to one after a late goal from the captain."},
+    {"headline": "Second half", "articleBody": "The visitors equalise from a corner with ten minutes left."},
+    {"headline": "Kick off", "articleBody": "The referee starts the match under heavy rain and a strong wind tonight."},
+]
+
+
+def test_a_live_blog_gets_the_updates_its_extraction_left_out(options: CleaningOptions) -> None:
+    """The summary container is kept by the passes; the updates, declared in JSON-LD, come after it."""
+    found = run(options, _live_blog(_UPDATES, in_page=False))
+    assert found.extracted_by.endswith("+live_blog")
+    text = "\n".join(found.paragraphs)
+    assert text.index("The final of the cup") < text.index("Full time") < text.index("late goal")
+    assert text.index("late goal") < text.index("Kick off")
+
+
+def test_a_live_blog_already_extracted_and_a_broken_declaration_are_left_alone(options: CleaningOptions) -> None:
+    from cleaners.live_blog import LiveUpdate, add_missing_updates
+
+    held = ["The home side wins two to one after a late goal from the captain.", "Other text of the story here."]
+    update = LiveUpdate("Full time", ("The home side wins two to one after a late goal from the captain.",))
+    assert add_missing_updates(held, [update]) is None
+    broken = page(
+        story_html("The council approved the new budget on Monday night after a long debate in the chamber."),
+        head_html="<script type='application/ld+json'>{\"liveBlogUpdate\": [</script>",
+    )
+    assert not run(options, broken).extracted_by.endswith("+live_blog")
+
+
+_BIO = (
+    "<head>About the author</head>"
+    "<p>Jane Doe has covered the council and the river towns for the paper for more than twenty years.</p>"
+)
+
+
+def test_the_kept_pass_ends_where_readability_ends() -> None:
+    """The pass ran on into the author box after the story; readability holds the story and ends before it."""
+    chosen = _tree_candidate("precision", f"<body>{_STORY}{_BIO}</body>")
+    generic = _tree_candidate("readability", f"<div>{_STORY}</div>")
+    assert extract._ends_where_readability_ends(generic, chosen)
+    assert "Jane Doe" not in chosen.text and chosen.text.split("\n")[-1].startswith("The plan is paid for")
+    assert chosen.cut == [
+        "About the author",
+        "Jane Doe has covered the council and the river towns for the paper for more than twenty years.",
+    ]
+
+
+def test_the_kept_pass_is_not_cut_to_a_section_readability_kept() -> None:
+    """readability kept the first part only (under TRIM_MIN_HELD of the pass): the pass stays whole."""
+    chosen = _tree_candidate("precision", f"<body>{_STORY}{_BIO}</body>")
+    generic = _tree_candidate("readability", f"<div>{_STORY_START}</div>")
+    assert not extract._ends_where_readability_ends(generic, chosen)
+    assert "Jane Doe" in chosen.text
