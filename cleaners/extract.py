@@ -114,7 +114,8 @@ def extract_html(
         return None
     document, extracted_by, cut = found
     body = document.body
-    filter_blocks(body, document.title)
+    authors = _split_list(document.author, ";")
+    filter_blocks(body, document.title, authors)
     _strip_links(body)
     text = xmltotxt(body, False)
     paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
@@ -123,7 +124,6 @@ def extract_html(
         paragraphs, extracted_by = with_updates, f"{extracted_by}+live_blog"
     tags = _split_list(document.tags, ",") or _split_list(document.categories, ",")
     headline = choose_headline(tree, document.title, document.sitename, document.hostname)
-    authors = _split_list(document.author, ";")
     page_type = classify_page(
         tree,
         url=extractor.url,
@@ -876,7 +876,7 @@ class _Block:
         return self.element.tag == "head"
 
 
-def filter_blocks(body: HtmlElement, title: str | None) -> None:
+def filter_blocks(body: HtmlElement, title: str | None, authors: list[str] | None = None) -> None:
     """Delete the blocks judged to be page furniture from trafilatura's output tree, in place."""
     _wrap_loose_text(body)
     blocks = list(_blocks(body))
@@ -887,6 +887,7 @@ def filter_blocks(body: HtmlElement, title: str | None) -> None:
     _mark_link_lists(blocks, drop)
     _mark_lead(blocks, drop, title)
     _mark_tail(blocks, drop)
+    _mark_author_bio(blocks, drop, authors or [])
     for block, dropped in zip(blocks, drop, strict=True):
         if dropped:
             delete_element(block.element, keep_tail=True)
@@ -1122,6 +1123,37 @@ def _mark_tail(blocks: list[_Block], drop: list[bool]) -> None:
             index -= 1
             continue
         break
+
+
+# An author bio is looked for in this many last text blocks of the body.
+AUTHOR_BIO_LAST_BLOCKS = 3
+# What follows the author's name at the start of a bio: "Jane Doe is ...", "Jane Doe, a reporter, ...".
+_BIO_VERB = re.compile(r"^(?:is|was|has|\'s|writes|covers|reports|joined|,)", re.IGNORECASE)
+
+
+def _mark_author_bio(blocks: list[_Block], drop: list[bool], authors: list[str]) -> None:
+    """The closing box that introduces the article's author ("Jane Doe is a reporter for ... Send tips to
+    ..."): among the last text blocks, a paragraph that starts with the full name the page's metadata gives as
+    the author, followed by "is", "has", a comma and the like; it goes with what follows it and with a line
+    before it that is the name alone. Names of one word are not enough to tell a bio from the story."""
+    names = [" ".join(name.split()) for name in authors if len(name.split()) >= 2]
+    if not names:
+        return
+    kept = [i for i, block in enumerate(blocks) if not drop[i] and block.text]
+    for index in kept[-AUTHOR_BIO_LAST_BLOCKS:]:
+        text = blocks[index].text
+        name = next((n for n in names if text.casefold().startswith(n.casefold())), None)
+        if name is None or index == kept[0] or not _BIO_VERB.match(text[len(name) :].lstrip()):
+            continue
+        if text.strip().casefold() == name.casefold():
+            continue  # the name alone: dropped with the bio below it, if one follows
+        start = kept.index(index)
+        previous = kept[start - 1]
+        if blocks[previous].text.strip().casefold() == name.casefold():
+            drop[previous] = True
+        for later in kept[start:]:
+            drop[later] = True
+        return
 
 
 def _is_tail_label(block: _Block) -> bool:

@@ -974,3 +974,21 @@ def test_the_kept_pass_is_not_cut_to_a_section_readability_kept() -> None:
     generic = _tree_candidate("readability", f"<div>{_STORY_START}</div>")
     assert not extract._ends_where_readability_ends(generic, chosen)
     assert "Jane Doe" in chosen.text
+
+
+def test_the_author_bio_after_the_story_is_removed() -> None:
+    """The closing box that introduces the article's author (the metadata's name, then "is a ...") goes,
+    with the name line above it; a story paragraph that starts with the author's name higher up stays."""
+    body = etree.fromstring(
+        "<body><p>Jane Doe has asked the council about the walls for years, and it answered on Monday night.</p>"
+        f"{_STORY}<p>Jane Doe</p>"
+        "<p>Jane Doe is a reporter for the Example Times who covers the river towns. Send tips to jane@example.org.</p>"
+        "</body>"
+    )
+    filter_blocks(body, TITLE, ["Jane Doe"])
+    texts = block_texts(body)
+    assert texts[0].startswith("Jane Doe has asked the council")
+    assert texts[-1].startswith("The plan is paid for") and not any(t.startswith("Jane Doe is") for t in texts)
+    kept = etree.fromstring(f"<body>{_STORY}<p>Jane Doe is a reporter for the Example Times.</p></body>")
+    filter_blocks(kept, TITLE, ["Doe"])  # a one-word name is not enough
+    assert block_texts(kept)[-1] == "Jane Doe is a reporter for the Example Times."
