@@ -1127,8 +1127,6 @@ def _mark_tail(blocks: list[_Block], drop: list[bool]) -> None:
 
 # An author bio is looked for in this many last text blocks of the body.
 AUTHOR_BIO_LAST_BLOCKS = 3
-# What follows the author's name at the start of a bio: "Jane Doe is ...", "Jane Doe, a reporter, ...".
-_BIO_VERB = re.compile(r"^(?:is|was|has|\'s|writes|covers|reports|joined|,)", re.IGNORECASE)
 
 
 def _mark_author_bio(blocks: list[_Block], drop: list[bool], authors: list[str]) -> None:
@@ -1142,18 +1140,35 @@ def _mark_author_bio(blocks: list[_Block], drop: list[bool], authors: list[str])
     kept = [i for i, block in enumerate(blocks) if not drop[i] and block.text]
     for index in kept[-AUTHOR_BIO_LAST_BLOCKS:]:
         text = blocks[index].text
-        name = next((n for n in names if text.casefold().startswith(n.casefold())), None)
-        if name is None or index == kept[0] or not _BIO_VERB.match(text[len(name) :].lstrip()):
+        said = next((s for s in (_bio_subject(text, name) for name in names) if s), None)
+        if said is None or index == kept[0] or len(text) == len(said):
             continue
-        if text.strip().casefold() == name.casefold():
-            continue  # the name alone: dropped with the bio below it, if one follows
         start = kept.index(index)
         previous = kept[start - 1]
-        if blocks[previous].text.strip().casefold() == name.casefold():
+        if blocks[previous].text.strip().casefold() in {n.casefold() for n in names} | {said.casefold()}:
             drop[previous] = True
         for later in kept[start:]:
             drop[later] = True
         return
+
+
+def _bio_subject(text: str, name: str) -> str | None:
+    """The author's name as a bio starts with it ("Jane Doe is", "Steph Doe is" for Stephanie Doe: the
+    same surname, a first name with the same initial), or None when the text does not start so."""
+    parts = name.split()
+    found = _BIO_START.match(text)
+    if found is None:
+        return None
+    subject = found.group(1).split()
+    if subject[-1].casefold() != parts[-1].casefold() or subject[0][0].casefold() != parts[0][0].casefold():
+        return None
+    return found.group(1)
+
+
+# A bio's subject: two to four name words, then "is", "has", "writes" ..., a comma or a possessive.
+_BIO_START = re.compile(
+    r"^(\w[\w.'’-]*(?:\s+\w[\w.'’-]*){1,3})\s*(?=(?:is|was|has|writes|covers|reports|joined)\b|,|’s|'s)"
+)
 
 
 def _is_tail_label(block: _Block) -> bool:
