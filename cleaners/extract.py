@@ -109,6 +109,7 @@ def extract_html(
     if tree is None:
         return None
     join_split_body(tree)
+    keep_inline_spans(tree)
     found = _extract_document(tree, extractor, body_search=metadata == "full", mode=mode)
     if found is None:
         return None
@@ -778,6 +779,30 @@ def join_split_body(tree: HtmlElement) -> None:
             first.append(paragraph)
         for child in list(part):
             first.append(child)  # moves it: the part is left empty, so nothing is read twice
+
+
+# The spans trafilatura's precision pass deletes as blocks (its PRECISION_DISCARD_XPATH: a "link" or "bottom"
+# class or id, a border style), when they sit inside a paragraph.
+_INLINE_DISCARDED = XPath(
+    "//p//span[re:test(@id|@class, '(^|\\s)(link|bottom)(\\s|$)') or contains(@style, 'border')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
+
+
+def keep_inline_spans(tree: HtmlElement) -> None:
+    """Take from spans inside a sentence the class, id and style that trafilatura's precision pass deletes
+    blocks by. Its rule is meant for link boxes ("related links", a bordered promo); a ``<span class="link">``
+    around a link in the middle of a paragraph is part of the sentence, and deleting it leaves a hole ("has
+    reported that  for his role")."""
+    for span in _INLINE_DISCARDED(tree):
+        paragraph = next(span.iterancestors("p"), None)
+        if paragraph is None:
+            continue
+        inside = " ".join("".join(span.itertext()).split())
+        if " ".join("".join(paragraph.itertext()).split()) == inside:
+            continue  # the whole paragraph: a block, as trafilatura means
+        for name in ("class", "id", "style"):
+            span.attrib.pop(name, None)
 
 
 def _closest(element: HtmlElement, tag: str) -> HtmlElement | None:

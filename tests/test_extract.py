@@ -995,3 +995,15 @@ def test_the_author_bio_after_the_story_is_removed() -> None:
     kept = etree.fromstring(f"<body>{_STORY}<p>Jane Doe is a reporter for the Example Times.</p></body>")
     filter_blocks(kept, TITLE, ["Doe"])  # a one-word name is not enough
     assert block_texts(kept)[-1] == "Jane Doe is a reporter for the Example Times."
+
+
+def test_a_link_span_inside_a_sentence_keeps_its_words(options: CleaningOptions) -> None:
+    """trafilatura's precision pass deletes spans with a "link" class as link boxes; inside a sentence the
+    span's words are part of it."""
+    sentence = (
+        'The league has reported that <span class="link"><a href="/fine">the club will be fined</a></span> '
+        "for its role in the fight on Thursday night, and the players will not be suspended."
+    )
+    html = page(story_html(S1, S2) + f"<p>{sentence}</p>" + story_html(S3, S4))
+    text = "\n".join(run(options, html).paragraphs)
+    assert "has reported that the club will be fined for its role" in text
