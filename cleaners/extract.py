@@ -803,6 +803,18 @@ def keep_inline_spans(tree: HtmlElement) -> None:
             continue  # the whole paragraph: a block, as trafilatura means
         for name in ("class", "id", "style"):
             span.attrib.pop(name, None)
+    anchors = _HEADING_ANCHORS(tree)
+    if anchors:
+        for anchor in anchors:
+            anchor.tag = "anchor-text"  # unwrapped below: the heading's text stays, the link goes
+        strip_tags(tree, "anchor-text")
+
+
+# A heading that links to itself (a permalink anchor for sharing a section) is a heading, not a link line:
+# trafilatura drops headings made of link text.
+_HEADING_ANCHORS = XPath(
+    "//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]//a[starts-with(@href, '#')]"
+)
 
 
 def _closest(element: HtmlElement, tag: str) -> HtmlElement | None:

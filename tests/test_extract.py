@@ -1007,3 +1007,13 @@ def test_a_link_span_inside_a_sentence_keeps_its_words(options: CleaningOptions)
     html = page(story_html(S1, S2) + f"<p>{sentence}</p>" + story_html(S3, S4))
     text = "\n".join(run(options, html).paragraphs)
     assert "has reported that the club will be fined for its role" in text
+
+
+def test_a_heading_that_links_to_itself_stays_a_heading(options: CleaningOptions) -> None:
+    """A section heading wrapped in a permalink to itself is not a link line: its text is kept."""
+    html = page(
+        story_html(S1, S2)
+        + '<h2 id="costs"><a href="#costs">What the capital projects will cost</a></h2>'
+        + story_html(S3, S4)
+    )
+    assert "What the capital projects will cost" in run(options, html).paragraphs
