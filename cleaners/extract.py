@@ -109,7 +109,7 @@ def extract_html(
     if tree is None:
         return None
     join_split_body(tree)
-    keep_inline_spans(tree)
+    unmark_link_lookalikes(tree)
     found = _extract_document(tree, extractor, body_search=metadata == "full", mode=mode)
     if found is None:
         return None
@@ -789,11 +789,14 @@ _INLINE_DISCARDED = XPath(
 )
 
 
-def keep_inline_spans(tree: HtmlElement) -> None:
-    """Take from spans inside a sentence the class, id and style that trafilatura's precision pass deletes
-    blocks by. Its rule is meant for link boxes ("related links", a bordered promo); a ``<span class="link">``
-    around a link in the middle of a paragraph is part of the sentence, and deleting it leaves a hole ("has
-    reported that  for his role")."""
+def unmark_link_lookalikes(tree: HtmlElement) -> None:
+    """Unmark what trafilatura would take for link boxes but is part of the story, before its passes run.
+
+    Spans inside a sentence lose the class, id and style that its precision pass deletes blocks by: the
+    rule is meant for link boxes ("related links", a bordered promo), and a ``<span class="link">`` around a
+    link in the middle of a paragraph is part of the sentence (deleting it leaves a hole: "has reported
+    that  for his role"). A heading's link to itself (a section permalink) is unwrapped: a heading made of
+    link text is dropped as a link line."""
     for span in _INLINE_DISCARDED(tree):
         paragraph = next(span.iterancestors("p"), None)
         if paragraph is None:
