@@ -323,10 +323,14 @@ def _compare(tree: HtmlElement, options: Extractor) -> Candidate | None:
             precise is None or balanced.prose > BALANCED_OVER_PRECISION * precise.prose or _fills_in(balanced, precise)
         ):
             chosen = balanced
-    if chosen is None or READABILITY_RUN_BELOW * chosen.prose < page:
+    flat = chosen is not None and _is_flattened(chosen)
+    if chosen is None or flat or READABILITY_RUN_BELOW * chosen.prose < page:
         generic = _readability(tree, options)
         if generic is not None and (
-            chosen is None or generic.prose > READABILITY_OVER_CHOSEN * chosen.prose or _extends(generic, chosen)
+            chosen is None
+            or (flat and generic.prose >= FLAT_READABILITY_HOLDS * chosen.prose)
+            or generic.prose > READABILITY_OVER_CHOSEN * chosen.prose
+            or _extends(generic, chosen)
         ):
             chosen = generic
         elif generic is not None and chosen is not None:
@@ -436,6 +440,22 @@ def _ends_where_readability_ends(generic: Candidate, chosen: Candidate) -> bool:
     chosen.text = xmltotxt(chosen.body, False)
     chosen.prose, chosen.triples = prose_of(chosen.body)
     return True
+
+
+# A candidate of one line at least this long is the page flattened, not an extraction (``_is_flattened``).
+FLAT_MIN_CHARS = 1000
+
+
+# readability replaces a flattened pass when it holds at least this share of its sentence text.
+FLAT_READABILITY_HOLDS = 0.5
+
+
+def _is_flattened(found: Candidate) -> bool:
+    """Whether the candidate is the page's text in one line: trafilatura's last resort when its passes find
+    no structure (its baseline), the story mixed with the page's menus and footers. readability, which
+    scores the page's containers, replaces it wherever it finds a container with most of that text."""
+    text = found.text.strip()
+    return len(text) >= FLAT_MIN_CHARS and "\n" not in text
 
 
 # readability extends the kept pass (see ``_extends``): it holds at least this share of the pass's sentence

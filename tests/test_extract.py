@@ -1017,3 +1017,16 @@ def test_a_heading_that_links_to_itself_stays_a_heading(options: CleaningOptions
         + story_html(S3, S4)
     )
     assert "What the capital projects will cost" in run(options, html).paragraphs
+
+
+def test_readability_replaces_a_pass_that_is_the_page_flattened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Precision found nothing and the balanced pass is the page's text in one long line (trafilatura's
+    baseline): readability, holding most of its sentence text, is kept, whatever the page's size."""
+    flat = extract.Candidate("balanced", HtmlElement(), " ".join([S1, S2, S3, S4] * 5), 2000)
+    made = {"precision": None, "balanced": flat}
+    monkeypatch.setattr(extract, "_trafilatura", lambda tree, options, focus: made[focus])
+    monkeypatch.setattr(extract, "_readability", lambda tree, options: _candidate("readability", 1200))
+    monkeypatch.setattr(extract, "page_prose", lambda tree: 2000)
+    assert extract._compare(HtmlElement(), load_options().extractor).name == "readability"
+    monkeypatch.setattr(extract, "_readability", lambda tree, options: _candidate("readability", 300))
+    assert extract._compare(HtmlElement(), load_options().extractor).name == "balanced"  # a part: not it
