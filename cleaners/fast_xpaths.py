@@ -55,19 +55,72 @@ def _search(pattern: str) -> Callable[[str], bool]:
 
 
 class FastXPath:
-    """Called like the XPath it replaces, on an element: the matching descendant elements in document order."""
+    """Called like the XPath it replaces, on an element: the matching elements in document order.
 
-    def __init__(self, original: XPath, tags: tuple[str, ...] | None, test: Test) -> None:
+    ``scope``: "descendants" for ``.//*`` (below the context element), "document" for ``//*`` (every
+    element of the context's document, its root included). ``pick``: "all" the matches; "first" for
+    ``(...)[1]``; "first_child" for ``.//*[...][1]`` (of each parent, its first matching child); "links"
+    for ``...//a[@href]`` (the links below the matches, each once)."""
+
+    def __init__(
+        self, original: XPath, tags: tuple[str, ...] | None, test: Test, scope: str = "descendants", pick: str = "all"
+    ) -> None:
         self.original = original
         self.path = original.path
         self._tags: tuple = tags if tags else (Element,)  # lxml's filter for "elements only"
         self._test = test
+        self._document = scope == "document"
+        self._pick = pick
 
     def __call__(self, context: _Element, **variables: object) -> list[_Element]:
         if variables or not isinstance(context, _Element):
             return self.original(context, **variables)  # not a case we replicate: trafilatura's own XPath
         test = self._test
-        return [element for element in context.iterdescendants(*self._tags) if test(element)]
+        if self._document:
+            candidates = context.getroottree().getroot().iter(*self._tags)
+        else:
+            candidates = context.iterdescendants(*self._tags)
+        if self._pick == "all":
+            return [element for element in candidates if test(element)]
+        if self._pick == "first":
+            return next(([element] for element in candidates if test(element)), [])
+        if self._pick == "first_and_main":  # (.//*[...])[1]|(.//main)[1]: both, in document order
+            found, first_seen, main_seen = [], False, False
+            for element in candidates:
+                if element.tag == "main":
+                    if not main_seen:
+                        main_seen = True
+                        found.append(element)
+                elif not first_seen and test(element):
+                    first_seen = True
+                    found.append(element)
+                if first_seen and main_seen:
+                    break
+            return found
+        if self._pick == "first_child":
+            parents: set[_Element] = set()  # held, so each parent keeps one proxy (identity)
+            found = []
+            for element in candidates:
+                if test(element):
+                    parent = element.getparent()
+                    if parent not in parents:
+                        parents.add(parent)
+                        found.append(element)
+            return found
+        return _links_below([element for element in candidates if test(element)])
+
+
+def _links_below(containers: list[_Element]) -> list[_Element]:
+    """``//a[@href]`` below each container, in document order, each once (a later container is either
+    inside an earlier one, its links seen already, or after it: concatenating keeps document order)."""
+    seen: set[_Element] = set()
+    links = []
+    for container in containers:
+        for link in container.iterdescendants("a"):
+            if link.get("href") is not None and link not in seen:
+                seen.add(link)
+                links.append(link)
+    return links
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +132,8 @@ class _Spec:
     skeleton: str
     tags: tuple[str, ...] | None  # the self:: names of ``.//*[self::a or ...]``; None for ``.//*`` alone
     build: Callable[[list[str]], Test]
+    scope: str = "descendants"
+    pick: str = "all"
 
 
 _BLOCKS_OD = ("div", "item", "list", "p", "section", "span")
@@ -192,6 +247,185 @@ def _teaser(lit: list[str]) -> Test:
     )
 
 
+def _search_flags(pattern: str, flags: str) -> Callable[[str], bool]:
+    compiled = re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
+    return lambda text: compiled.search(text) is not None
+
+
+def _body_first(lit: list[str]) -> Test:
+    # @class=A or @class=B or @itemprop=P or @id=I or re:test(@id, X) or re:test(@class, Y)
+    class_a, class_b, itemprop, id_value = lit[:4]
+    by_id, by_class = _search(lit[4]), _search(lit[5])
+
+    def test(element: _Element) -> bool:
+        get = element.get
+        ident, cls = get("id"), get("class")
+        if cls in (class_a, class_b) or get("itemprop") == itemprop or ident == id_value:
+            return True
+        return by_id(ident or "") or by_class(cls or "")
+
+    return test
+
+
+def _body_story(lit: list[str]) -> Test:
+    # @role=R or @id=I1 or @id=I2 or @class=C1..C5 or re:test(@id, X) or re:test(@class, F, flags) or re:test(@class, Y)
+    role, ids, classes = lit[0], (lit[1], lit[2]), tuple(lit[3:8])
+    by_id, fulltext, by_class = _search(lit[8]), _search_flags(lit[9], lit[10]), _search(lit[11])
+
+    def test(element: _Element) -> bool:
+        get = element.get
+        ident, cls = get("id"), get("class")
+        if get("role") == role or ident in ids or cls in classes:
+            return True
+        cls = cls or ""
+        return by_id(ident or "") or fulltext(cls) or by_class(cls)
+
+    return test
+
+
+def _body_main(lit: list[str]) -> Test:
+    # @id=I or @class=C or re:test(@id, X) or re:test(@class, Y) or three contains(translate(...))
+    id_value, class_value = lit[0], lit[1]
+    by_id, by_class = _search(lit[2]), _search(lit[3])
+    id_table, class_table_a, class_table_b = (str.maketrans(lit[i], lit[i + 1]) for i in (4, 7, 10))
+    id_needle, class_needle_a, class_needle_b = lit[6], lit[9], lit[12]
+
+    def test(element: _Element) -> bool:
+        get = element.get
+        ident, cls = get("id"), get("class")
+        if ident == id_value or cls == class_value:
+            return True
+        ident, cls = ident or "", cls or ""
+        return (
+            by_id(ident)
+            or by_class(cls)
+            or id_needle in ident.translate(id_table)
+            or class_needle_a in cls.translate(class_table_a)
+            or class_needle_b in cls.translate(class_table_b)
+        )
+
+    return test
+
+
+def _body_main_prefix(lit: list[str]) -> Test:
+    # starts-with(@class, M) or starts-with(@id, M2) or starts-with(@role, M3)
+    by_class, by_id, by_role = lit
+
+    def test(element: _Element) -> bool:
+        get = element.get
+        return (
+            (get("class") or "").startswith(by_class)
+            or (get("id") or "").startswith(by_id)
+            or (get("role") or "").startswith(by_role)
+        )
+
+    return test
+
+
+def _child_string_is(element: _Element, name: str, value: str) -> bool:
+    """XPath ``name='value'``: a child element ``name`` whose string value is ``value``."""
+    return any(child.xpath("string()") == value for child in element.iterchildren(name))
+
+
+def _author_specific(lit: list[str]) -> Test:
+    # @rel=R or @id=I or @class=C or @itemprop=P or rel=M or @data-testid=T1 or @data-testid=T2 or re:test(@class, X)
+    rel, id_value, class_value, itemprop, rel_child, testids = lit[0], lit[1], lit[2], lit[3], lit[4], (lit[5], lit[6])
+    by_class = _search(lit[7])
+
+    def test(element: _Element) -> bool:
+        if element.tag == "author":  # |//author
+            return True
+        get = element.get
+        cls = get("class")
+        if get("rel") == rel or get("id") == id_value or cls == class_value or get("itemprop") == itemprop:
+            return True
+        if get("data-testid") in testids or by_class(cls or ""):
+            return True
+        return _child_string_is(element, "rel", rel_child)
+
+    return test
+
+
+def _author_generic(lit: list[str]) -> Test:
+    # @class=B1..B4 or contains(@itemprop, N) or re:test(@id, X) or re:test(@class, Y)
+    classes, needle = tuple(lit[:4]), lit[4]
+    by_id, by_class = _search(lit[5]), _search(lit[6])
+
+    def test(element: _Element) -> bool:
+        get = element.get
+        cls = get("class")
+        if cls in classes or needle in (get("itemprop") or ""):
+            return True
+        return by_id(get("id") or "") or by_class(cls or "")
+
+    return test
+
+
+def _author_any(lit: list[str]) -> Test:
+    # contains(@data-component, D) or contains(@itemprop, N) or re:test(@id, X) or re:test(@class, Y)
+    component, itemprop = lit[0], lit[1]
+    by_id, by_class = _search(lit[2]), _search(lit[3])
+
+    def test(element: _Element) -> bool:
+        get = element.get
+        if component in (get("data-component") or "") or itemprop in (get("itemprop") or ""):
+            return True
+        return by_id(get("id") or "") or by_class(get("class") or "")
+
+    return test
+
+
+def _meta_container(lit: list[str]) -> Test:
+    # re:test(@class, X) or starts-with(@id, P)
+    by_class, prefix = _search(lit[0]), lit[1]
+    return lambda element: by_class(element.get("class") or "") or (element.get("id") or "").startswith(prefix)
+
+
+def _class_prefixes_or_values(prefixes: int, values: int, ids: int = 0) -> Callable[[list[str]], Test]:
+    """starts-with(@class, P)... or @class=V... or @id=I... (literals in that order)."""
+
+    def build(lit: list[str]) -> Test:
+        starts = tuple(lit[:prefixes])
+        equal = tuple(lit[prefixes : prefixes + values])
+        ident = tuple(lit[prefixes + values : prefixes + values + ids])
+
+        def test(element: _Element) -> bool:
+            cls = element.get("class")
+            if cls in equal or (ident and element.get("id") in ident):
+                return True
+            return bool(starts) and (cls or "").startswith(starts)
+
+        return test
+
+    return build
+
+
+def _class_values_or_contains(values: int, needles: int) -> Callable[[list[str]], Test]:
+    """@class=V... or contains(@class, N)... (literals in that order)."""
+
+    def build(lit: list[str]) -> Test:
+        equal, contained = tuple(lit[:values]), tuple(lit[values : values + needles])
+
+        def test(element: _Element) -> bool:
+            cls = element.get("class")
+            return cls in equal or any(needle in (cls or "") for needle in contained)
+
+        return test
+
+    return build
+
+
+def _tags_container(lit: list[str]) -> Test:
+    # @class=V1 or @class=V2 or @class=V3 or re:test(@class, X)
+    equal, by_class = tuple(lit[:3]), _search(lit[3])
+
+    def test(element: _Element) -> bool:
+        cls = element.get("class")
+        return cls in equal or by_class(cls or "")
+
+    return test
+
+
 _SPECS = (
     _Spec(
         "RAW_TREE_PRUNE_XPATH",
@@ -256,6 +490,155 @@ _SPECS = (
         _BLOCKS_OD,
         _teaser,
     ),
+    _Spec(
+        "BODY_XPATH",
+        0,
+        ".//*[self::article or self::div or self::main or self::section][ @class='?' or @class='?' or @itemprop='?' "
+        "or @id='?' or re:test(@id, '?') or re:test(@class, '?') ][1]",
+        ("article", "div", "main", "section"),
+        _body_first,
+        pick="first_child",
+    ),
+    _Spec(
+        "BODY_XPATH",
+        2,
+        "(.//*[self::article or self::div or self::main or self::section][ @role='?' or @id='?' or @id='?' or "
+        "@class='?' or @class='?' or @class='?' or @class='?' or @class='?' or re:test(@id, '?') or "
+        "re:test(@class, '?', '?') or re:test(@class, '?') ])[1]",
+        ("article", "div", "main", "section"),
+        _body_story,
+        pick="first",
+    ),
+    _Spec(
+        "BODY_XPATH",
+        3,
+        "(.//*[self::article or self::div or self::main or self::section][ @id='?' or @class='?' or "
+        "re:test(@id, '?') or re:test(@class, '?') or contains(translate(@id, '?','?'), '?') or "
+        "contains(translate(@class, '?','?'), '?') or contains(translate(@class, '?','?'), '?') ])[1]",
+        ("article", "div", "main", "section"),
+        _body_main,
+        pick="first",
+    ),
+    _Spec(
+        "BODY_XPATH",
+        4,
+        "(.//*[self::article or self::div or self::section][ starts-with(@class, '?') or starts-with(@id, '?') or "
+        "starts-with(@role, '?')])[1]|(.//main)[1]",
+        ("article", "div", "section", "main"),
+        _body_main_prefix,
+        pick="first_and_main",
+    ),
+    _Spec(
+        "AUTHOR_XPATHS",
+        0,
+        "//*[self::a or self::address or self::div or self::link or self::p or self::span or self::strong][ "
+        "@rel='?' or @id='?' or @class='?' or @itemprop='?' or rel='?' or @data-testid='?' or @data-testid='?' or "
+        "re:test(@class, '?')]|//author",
+        ("a", "address", "div", "link", "p", "span", "strong", "author"),
+        _author_specific,
+        scope="document",
+    ),
+    _Spec(
+        "AUTHOR_XPATHS",
+        1,
+        "//*[self::a or self::div or self::h3 or self::h4 or self::p or self::span][ @class='?' or @class='?' or "
+        "@class='?' or @class='?' or contains(@itemprop, '?') or re:test(@id, '?') or re:test(@class, '?')]",
+        ("a", "div", "h3", "h4", "p", "span"),
+        _author_generic,
+        scope="document",
+    ),
+    _Spec(
+        "AUTHOR_XPATHS",
+        2,
+        "//*[ contains(@data-component, '?') or contains(@itemprop, '?') or re:test(@id, '?') or re:test(@class, '?')]",
+        None,
+        _author_any,
+        scope="document",
+    ),
+    _Spec(
+        "CATEGORIES_XPATHS",
+        0,
+        "//div[ re:test(@class, '?') or starts-with(@id, '?')]//a[@href]",
+        ("div",),
+        _meta_container,
+        "document",
+        "links",
+    ),
+    _Spec(
+        "CATEGORIES_XPATHS",
+        1,
+        "//p[starts-with(@class, '?') or starts-with(@class, '?') or @class='?' or @id='?']//a[@href]",
+        ("p",),
+        _class_prefixes_or_values(2, 1, 1),
+        "document",
+        "links",
+    ),
+    _Spec(
+        "CATEGORIES_XPATHS",
+        2,
+        "//footer[starts-with(@class, '?') or starts-with(@class, '?')]//a[@href]",
+        ("footer",),
+        _class_prefixes_or_values(2, 0),
+        "document",
+        "links",
+    ),
+    _Spec(
+        "CATEGORIES_XPATHS",
+        3,
+        "//*[self::li or self::span][@class='?' or @class='?' or @class='?' or contains(@class, '?')]//a[@href]",
+        ("li", "span"),
+        _class_values_or_contains(3, 1),
+        "document",
+        "links",
+    ),
+    _Spec(
+        "CATEGORIES_XPATHS",
+        4,
+        "//header[@class='?']//a[@href]",
+        ("header",),
+        _class_prefixes_or_values(0, 1),
+        "document",
+        "links",
+    ),
+    _Spec(
+        "CATEGORIES_XPATHS",
+        5,
+        "//div[@class='?' or @class='?']//a[@href]",
+        ("div",),
+        _class_prefixes_or_values(0, 2),
+        "document",
+        "links",
+    ),
+    _Spec(
+        "TAGS_XPATHS", 0, "//div[@class='?']//a[@href]", ("div",), _class_prefixes_or_values(0, 1), "document", "links"
+    ),
+    _Spec(
+        "TAGS_XPATHS",
+        1,
+        "//p[starts-with(@class, '?')]//a[@href]",
+        ("p",),
+        _class_prefixes_or_values(1, 0),
+        "document",
+        "links",
+    ),
+    _Spec(
+        "TAGS_XPATHS",
+        2,
+        "//div[@class='?' or @class='?' or @class='?' or re:test(@class, '?')]//a[@href]",
+        ("div",),
+        _tags_container,
+        "document",
+        "links",
+    ),
+    _Spec(
+        "TAGS_XPATHS",
+        3,
+        "//*[@class='?' or contains(@class, '?') or contains(@class, '?')]//a[@href]",
+        None,
+        _class_values_or_contains(1, 2),
+        "document",
+        "links",
+    ),
 )
 
 
@@ -273,7 +656,7 @@ def _matchers() -> Iterator[tuple[list, int, FastXPath]]:
         if shape != spec.skeleton:
             continue  # trafilatura changed this expression: keep its XPath
         try:
-            matcher = FastXPath(original, spec.tags, spec.build(literals))
+            matcher = FastXPath(original, spec.tags, spec.build(literals), spec.scope, spec.pick)
         except (ValueError, re.error):
             continue
         yield table, spec.index, matcher
