@@ -49,9 +49,26 @@ def _first(element: _Element, names: tuple[str, ...]) -> str:
     return ""
 
 
-def _search(pattern: str) -> Callable[[str], bool]:
-    compiled = re.compile(pattern)
-    return lambda text: compiled.search(text) is not None
+# Attribute values met per pattern (their verdicts kept): a page repeats its class names on many elements,
+# and every trafilatura pass prunes the same page again. Bounded: cleared when full.
+SEARCH_MEMO_SIZE = 20_000
+
+
+def _search(pattern: str, flags: int = 0) -> Callable[[str], bool]:
+    """``re:test(value, pattern)``: whether the pattern is found in the value, remembered per value."""
+    search = re.compile(pattern, flags).search
+    verdicts: dict[str, bool] = {"": search("") is not None}
+
+    def test(text: str) -> bool:
+        verdict = verdicts.get(text)
+        if verdict is None:
+            if len(verdicts) >= SEARCH_MEMO_SIZE:
+                verdicts.clear()
+                verdicts[""] = search("") is not None
+            verdict = verdicts[text] = search(text) is not None
+        return verdict
+
+    return test
 
 
 class FastXPath:
@@ -248,8 +265,8 @@ def _teaser(lit: list[str]) -> Test:
 
 
 def _search_flags(pattern: str, flags: str) -> Callable[[str], bool]:
-    compiled = re.compile(pattern, re.IGNORECASE if "i" in flags else 0)
-    return lambda text: compiled.search(text) is not None
+    """``re:test(value, pattern, flags)``: lxml reads "i" (ignore case) from the flags."""
+    return _search(pattern, re.IGNORECASE if "i" in flags else 0)
 
 
 def _body_first(lit: list[str]) -> Test:
