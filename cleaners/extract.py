@@ -106,6 +106,7 @@ def extract_html(
     ``CleaningOptions``): link density is measured on trafilatura's output tree, and the links are stripped
     again before the text is made.
     """
+    speedups.new_page()
     tree = load_html(html)
     if tree is None:
         return None

@@ -49,26 +49,34 @@ def _first(element: _Element, names: tuple[str, ...]) -> str:
     return ""
 
 
-# Attribute values met per pattern (their verdicts kept): a page repeats its class names on many elements,
-# and every trafilatura pass prunes the same page again. Bounded: cleared when full.
+# Attribute values met per pattern, with their verdicts, for one page at a time (``forget``): a page repeats
+# its class names on many elements, and every trafilatura pass prunes the same page again. Bounded.
 SEARCH_MEMO_SIZE = 20_000
+_memos: list[dict[str, bool]] = []
 
 
 def _search(pattern: str, flags: int = 0) -> Callable[[str], bool]:
     """``re:test(value, pattern)``: whether the pattern is found in the value, remembered per value."""
     search = re.compile(pattern, flags).search
-    verdicts: dict[str, bool] = {"": search("") is not None}
+    verdicts: dict[str, bool] = {}
+    _memos.append(verdicts)
 
     def test(text: str) -> bool:
         verdict = verdicts.get(text)
         if verdict is None:
             if len(verdicts) >= SEARCH_MEMO_SIZE:
                 verdicts.clear()
-                verdicts[""] = search("") is not None
             verdict = verdicts[text] = search(text) is not None
         return verdict
 
     return test
+
+
+def forget() -> None:
+    """Drop the remembered verdicts: called for each new page, so that nothing is reused across documents
+    (a benchmark of copies of one page measures the work of each copy)."""
+    for verdicts in _memos:
+        verdicts.clear()
 
 
 class FastXPath:

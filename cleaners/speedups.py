@@ -38,6 +38,11 @@ def html_parsers() -> tuple[etree.HTMLParser, ...]:
     return (trafilatura_utils.HTML_PARSER, lxml_html.html_parser)
 
 
+def new_page() -> None:
+    """A new page starts: what the speed-ups remember of the last one is dropped (``fast_xpaths.forget``)."""
+    fast_xpaths.forget()
+
+
 _installed = False
 
 

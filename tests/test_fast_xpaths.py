@@ -17,7 +17,7 @@ from trafilatura import xpaths
 from trafilatura.utils import load_html
 
 from bench._corpus import BenchDataMissing, bench_pages
-from cleaners import extract, fast_xpaths  # noqa: F401  (extract installs the equivalents)
+from cleaners import extract, fast_xpaths  # extract installs the equivalents
 from cleaners.core import clean
 from cleaners.document import RawDocument
 from cleaners.fast_xpaths import FastXPath
@@ -119,7 +119,9 @@ def _random_tree(rng: random.Random, tokens: list[str], size: int, own_tags: tup
         element = etree.SubElement(rng.choice(elements), tag)
         names = rng.sample(_ATTRIBUTES, rng.randint(0, 4))  # random source order of the attributes
         for attribute in names:
-            words = [rng.choice(tokens if rng.random() < 0.7 else _NOISE) for _ in range(rng.choice((1, 1, 1, 0, 2, 3)))]
+            words = [
+                rng.choice(tokens if rng.random() < 0.7 else _NOISE) for _ in range(rng.choice((1, 1, 1, 0, 2, 3)))
+            ]
             element.set(attribute, rng.choice(("", " ", "-")).join(words))
         element.text = rng.choice(("t", *tokens))
         elements.append(element)
@@ -134,7 +136,7 @@ def test_same_elements_on_random_trees() -> None:
         tokens = sorted({piece for lit in fast_xpaths.skeleton(matcher.path)[1] for piece in _samples(lit)})
         matched = 0
         for _ in range(150):
-            own_tags = tuple(tag for tag in matcher._tags if isinstance(tag, str)) + ("a",)
+            own_tags = (*(tag for tag in matcher._tags if isinstance(tag, str)), "a")
             tree = _random_tree(rng, tokens, rng.randint(5, 60), own_tags)
             context = rng.choice([tree, *tree.iter("div", "section", "body")])
             mine, theirs = matcher(context), matcher.original(context)
@@ -153,3 +155,14 @@ def test_uninstall_puts_the_xpaths_back() -> None:
     finally:
         fast_xpaths.install()
     assert len(list(fast_xpaths.installed())) == len(before)
+
+
+def test_verdicts_are_forgotten_for_each_page() -> None:
+    """Nothing is reused across documents: each page starts with no remembered verdict."""
+    tree = load_html("<html><body><div class='comments-area'><p>x</p></div></body></html>")
+    assert tree is not None
+    for matcher in fast_xpaths.installed():
+        matcher(tree)
+    assert any("comments-area" in verdicts for verdicts in fast_xpaths._memos)
+    extract.extract_html("<html><body><p>Another page.</p></body></html>", load_options(None).extractor_for(None, None))
+    assert not any("comments-area" in verdicts for verdicts in fast_xpaths._memos)
