@@ -83,12 +83,20 @@ class FastXPath:
     """Called like the XPath it replaces, on an element: the matching elements in document order.
 
     ``scope``: "descendants" for ``.//*`` (below the context element), "document" for ``//*`` (every
-    element of the context's document, its root included). ``pick``: "all" the matches; "first" for
-    ``(...)[1]``; "first_child" for ``.//*[...][1]`` (of each parent, its first matching child); "links"
-    for ``...//a[@href]`` (the links below the matches, each once)."""
+    element of the context's document, its root and any element beside it included). ``pick``: "all" the
+    matches; "first" for ``(...)[1]``; "first_child" for ``.//*[...][1]`` (of each parent, its first
+    matching child); "links" for ``...//a[@href]`` (the links below the matches, each once).
+    ``reads``: every attribute the test reads, when it reads nothing else of the element but its tag: an
+    element with none of them gets the verdict of a bare element of its tag (most elements of a page)."""
 
     def __init__(
-        self, original: XPath, tags: tuple[str, ...] | None, test: Test, scope: str = "descendants", pick: str = "all"
+        self,
+        original: XPath,
+        tags: tuple[str, ...] | None,
+        test: Test,
+        scope: str = "descendants",
+        pick: str = "all",
+        reads: frozenset[str] | None = None,
     ) -> None:
         self.original = original
         self.path = original.path
@@ -96,17 +104,21 @@ class FastXPath:
         self._test = test
         self._document = scope == "document"
         self._pick = pick
+        self._reads = reads
+        self._bare: dict[str, bool] = {}  # tag -> verdict on an element of that tag without attributes
 
     def __call__(self, context: _Element, **variables: object) -> list[_Element]:
         if variables or not isinstance(context, _Element):
             return self.original(context, **variables)  # not a case we replicate: trafilatura's own XPath
         test = self._test
         if self._document:
-            candidates = context.getroottree().getroot().iter(*self._tags)
+            candidates: Iterable[_Element] = _document_elements(context, self._tags)
         else:
             candidates = context.iterdescendants(*self._tags)
         if self._pick == "all":
-            return [element for element in candidates if test(element)]
+            return self._matching(candidates)
+        if self._pick == "links":
+            return _links_below(self._matching(candidates))
         if self._pick == "first":
             return next(([element] for element in candidates if test(element)), [])
         if self._pick == "first_and_main":  # (.//*[...])[1]|(.//main)[1]: both, in document order
@@ -122,17 +134,50 @@ class FastXPath:
                 if first_seen and main_seen:
                     break
             return found
-        if self._pick == "first_child":
-            parents: set[_Element] = set()  # held, so each parent keeps one proxy (identity)
-            found = []
-            for element in candidates:
-                if test(element):
-                    parent = element.getparent()
-                    if parent not in parents:
-                        parents.add(parent)
-                        found.append(element)
-            return found
-        return _links_below([element for element in candidates if test(element)])
+        # first_child
+        parents: set[_Element] = set()  # held, so each parent keeps one proxy (identity)
+        found = []
+        for element in candidates:
+            if test(element):
+                parent = element.getparent()
+                if parent not in parents:
+                    parents.add(parent)
+                    found.append(element)
+        return found
+
+    def _matching(self, candidates: Iterable[_Element]) -> list[_Element]:
+        test, reads = self._test, self._reads
+        if reads is None:
+            return [element for element in candidates if test(element)]
+        bare = self._bare
+        found = []
+        for element in candidates:
+            if reads.isdisjoint(element.keys()):
+                verdict = bare.get(element.tag)
+                if verdict is None:
+                    verdict = self._bare_verdict(element)
+            else:
+                verdict = test(element)
+            if verdict:
+                found.append(element)
+        return found
+
+    def _bare_verdict(self, element: _Element) -> bool:
+        try:
+            bare = Element(element.tag)
+        except ValueError:  # a tag name lxml will not create ("o:p" from a parsed page): test the element itself
+            return self._test(element)
+        verdict = self._bare[element.tag] = self._test(bare)
+        return verdict
+
+
+def _document_elements(context: _Element, tags: tuple) -> Iterator[_Element]:
+    """``//*``: every element of the context's document in document order. libxml2's HTML parser can leave
+    elements beside the root element (content after ``</html>``), and ``//`` reaches them too."""
+    root = context.getroottree().getroot()
+    for top in (*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()):
+        if isinstance(top.tag, str):
+            yield from top.iter(*tags)
 
 
 def _links_below(containers: list[_Element]) -> list[_Element]:
@@ -159,6 +204,7 @@ class _Spec:
     build: Callable[[list[str]], Test]
     scope: str = "descendants"
     pick: str = "all"
+    reads: tuple[str, ...] | None = None  # the attributes the test reads, when that is all it reads
 
 
 _BLOCKS_OD = ("div", "item", "list", "p", "section", "span")
@@ -466,6 +512,7 @@ _SPECS = (
         ".//*[self::div or self::section or self::aside][contains(@class, '?')]",
         ("div", "section", "aside"),
         _raw_share,
+        reads=("class",),
     ),
     _Spec(
         "REMOVE_COMMENTS_XPATH",
@@ -473,6 +520,7 @@ _SPECS = (
         ".//*[self::div or self::list or self::section or self::details][ re:test(@id, '?') or re:test(@class, '?')]",
         ("div", "list", "section", "details"),
         _comments,
+        reads=("id", "class"),
     ),
     _Spec(
         "REMOVE_COMMENTS_AND_LISTS_XPATH",
@@ -481,6 +529,7 @@ _SPECS = (
         "or re:test(@class, '?')][ not(self::ol or self::ul) or re:test(@id, '?') or re:test(@class, '?')]",
         ("div", "list", "section", "details", "ol", "ul"),
         _comments_and_lists,
+        reads=("id", "class"),
     ),
     _Spec(
         "OVERALL_DISCARD_XPATH",
@@ -490,6 +539,7 @@ _SPECS = (
         "contains(@data-component, '?') or re:test(@id|@class, '?') or re:test(@id, '?') or re:test(@class, '?')]",
         _BLOCKS_OD,
         _overall_discard,
+        reads=("data-lp-replacement-content", "role", "data-component", "id", "class"),
     ),
     _Spec(
         "OVERALL_DISCARD_XPATH",
@@ -498,6 +548,7 @@ _SPECS = (
         "contains(@style, '?') or re:test(@id, '?') or re:test(@class, '?') or @aria-hidden='?']",
         None,
         _overall_hidden,
+        reads=("class", "id", "style", "aria-hidden"),
     ),
     _Spec(
         "AUTHOR_DISCARD_XPATHS",
@@ -506,6 +557,7 @@ _SPECS = (
         "@class='?' or re:test(@id, '?') or re:test(@class, '?') or contains(@data-component, '?')]",
         ("a", "div", "section", "span"),
         _author_discard,
+        reads=("id", "class", "data-component"),
     ),
     _Spec(
         "TEASER_DISCARD_XPATH",
@@ -514,6 +566,7 @@ _SPECS = (
         "contains(translate(@id, '?', '?'), '?') or contains(translate(@class, '?', '?'), '?')]",
         _BLOCKS_OD,
         _teaser,
+        reads=("id", "class"),
     ),
     _Spec(
         "BODY_XPATH",
@@ -571,6 +624,7 @@ _SPECS = (
         ("a", "div", "h3", "h4", "p", "span"),
         _author_generic,
         scope="document",
+        reads=("class", "itemprop", "id"),
     ),
     _Spec(
         "AUTHOR_XPATHS",
@@ -579,6 +633,7 @@ _SPECS = (
         None,
         _author_any,
         scope="document",
+        reads=("data-component", "itemprop", "id", "class"),
     ),
     _Spec(
         "CATEGORIES_XPATHS",
@@ -588,6 +643,7 @@ _SPECS = (
         _meta_container,
         "document",
         "links",
+        reads=("class", "id"),
     ),
     _Spec(
         "CATEGORIES_XPATHS",
@@ -597,6 +653,7 @@ _SPECS = (
         _class_prefixes_or_values(2, 1, 1),
         "document",
         "links",
+        reads=("class", "id"),
     ),
     _Spec(
         "CATEGORIES_XPATHS",
@@ -606,6 +663,7 @@ _SPECS = (
         _class_prefixes_or_values(2, 0),
         "document",
         "links",
+        reads=("class",),
     ),
     _Spec(
         "CATEGORIES_XPATHS",
@@ -615,6 +673,7 @@ _SPECS = (
         _class_values_or_contains(3, 1),
         "document",
         "links",
+        reads=("class",),
     ),
     _Spec(
         "CATEGORIES_XPATHS",
@@ -624,6 +683,7 @@ _SPECS = (
         _class_prefixes_or_values(0, 1),
         "document",
         "links",
+        reads=("class",),
     ),
     _Spec(
         "CATEGORIES_XPATHS",
@@ -633,9 +693,17 @@ _SPECS = (
         _class_prefixes_or_values(0, 2),
         "document",
         "links",
+        reads=("class",),
     ),
     _Spec(
-        "TAGS_XPATHS", 0, "//div[@class='?']//a[@href]", ("div",), _class_prefixes_or_values(0, 1), "document", "links"
+        "TAGS_XPATHS",
+        0,
+        "//div[@class='?']//a[@href]",
+        ("div",),
+        _class_prefixes_or_values(0, 1),
+        "document",
+        "links",
+        reads=("class",),
     ),
     _Spec(
         "TAGS_XPATHS",
@@ -645,6 +713,7 @@ _SPECS = (
         _class_prefixes_or_values(1, 0),
         "document",
         "links",
+        reads=("class",),
     ),
     _Spec(
         "TAGS_XPATHS",
@@ -654,6 +723,7 @@ _SPECS = (
         _tags_container,
         "document",
         "links",
+        reads=("class",),
     ),
     _Spec(
         "TAGS_XPATHS",
@@ -663,6 +733,7 @@ _SPECS = (
         _class_values_or_contains(1, 2),
         "document",
         "links",
+        reads=("class",),
     ),
 )
 
@@ -681,7 +752,8 @@ def _matchers() -> Iterator[tuple[list, int, FastXPath]]:
         if shape != spec.skeleton:
             continue  # trafilatura changed this expression: keep its XPath
         try:
-            matcher = FastXPath(original, spec.tags, spec.build(literals), spec.scope, spec.pick)
+            reads = frozenset(spec.reads) if spec.reads is not None else None
+            matcher = FastXPath(original, spec.tags, spec.build(literals), spec.scope, spec.pick, reads)
         except (ValueError, re.error):
             continue
         yield table, spec.index, matcher

@@ -125,7 +125,25 @@ def _random_tree(rng: random.Random, tokens: list[str], size: int, own_tags: tup
             element.set(attribute, rng.choice(("", " ", "-")).join(words))
         element.text = rng.choice(("t", *tokens))
         elements.append(element)
+    if rng.random() < 0.25:  # markup after </html>: libxml2 puts it in elements beside the root element
+        body = root.find("body")
+        split = rng.randint(0, len(body))
+        after = b"".join(etree.tostring(child) for child in body[split:])
+        for child in body[split:]:
+            body.remove(child)
+        root = load_html(etree.tostring(root) + after)
+        assert root is not None
     return root
+
+
+def test_elements_beside_the_root_element_are_in_the_document() -> None:
+    """``//`` reaches the elements libxml2 leaves beside the root (markup after ``</html>``), ``.//`` not."""
+    page = "<html><body><p>x</p></body></html><div class='row'><a href='/tags/x'>t</a></div>"
+    tree = load_html(page)
+    assert tree is not None and next(tree.itersiblings(), None) is not None
+    for matcher in fast_xpaths.installed():
+        assert matcher(tree) == matcher.original(tree), matcher.path
+    assert len(xpaths.TAGS_XPATHS[2](tree)) == 1
 
 
 def test_same_elements_on_random_trees() -> None:
