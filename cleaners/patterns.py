@@ -40,6 +40,14 @@ _BASE_UNIVERSE = "".join(
         *range(0xFF00, 0xFF20),
     )
 )
+_BASE_CHARS = frozenset(_BASE_UNIVERSE)
+
+
+@functools.lru_cache(maxsize=16)
+def _base_category(regex: str) -> frozenset[str]:
+    return frozenset(re.findall(regex, _BASE_UNIVERSE))
+
+
 _CATEGORY_REGEX = {
     sre.CATEGORY_DIGIT: r"\d",
     sre.CATEGORY_NOT_DIGIT: r"\D",
@@ -59,16 +67,26 @@ class UnsafePattern(ValueError):
 
 
 class _Checker:
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, parsed: Any = None) -> None:
         self.pattern = pattern
-        literals = {chr(c) for c in _literal_codes(sre_parse.parse(pattern))}
-        self.universe = _BASE_UNIVERSE + "".join(sorted(literals - set(_BASE_UNIVERSE)))
-        self.all = frozenset(self.universe)
+        parsed = sre_parse.parse(pattern) if parsed is None else parsed
+        extra = {chr(c) for c in _literal_codes(parsed)} - _BASE_CHARS
+        self.universe = _BASE_UNIVERSE + "".join(sorted(extra))
+        self.all = _BASE_CHARS | extra
+        self._extra = "".join(sorted(extra))
+        self._categories: dict[Any, frozenset[str]] = {}
         self.word = self._category(sre.CATEGORY_WORD)
         self.nonword = self.all - self.word
 
     def _category(self, code: Any) -> frozenset[str]:
-        return frozenset(re.findall(_CATEGORY_REGEX.get(code, r"[\s\S]"), self.universe))
+        """The universe's characters of a category: the base universe's (computed once per process) and
+        this pattern's own literals'."""
+        found = self._categories.get(code)
+        if found is None:
+            regex = _CATEGORY_REGEX.get(code, r"[\s\S]")
+            found = _base_category(regex) | frozenset(re.findall(regex, self._extra))
+            self._categories[code] = found
+        return found
 
     def atom(self, op: Any, av: Any) -> frozenset[str] | None:
         """Characters one atom can consume, or None when the node is not a single-character atom."""
@@ -88,7 +106,10 @@ class _Checker:
                     chars.add(chr(item_av))
                 elif item_op is sre.RANGE:
                     low, high = item_av
-                    chars.update(c for c in self.universe if low <= ord(c) <= high)
+                    if high - low < len(self.universe):  # the range's own characters that are in the universe
+                        chars.update(self.all.intersection(map(chr, range(low, high + 1))))
+                    else:
+                        chars.update(c for c in self.universe if low <= ord(c) <= high)
                 elif item_op is sre.CATEGORY:
                     chars.update(self._category(item_av))
                 else:  # unknown member: assume anything
@@ -207,8 +228,9 @@ def _literal_codes(nodes: Any) -> list[int]:
 @functools.lru_cache(maxsize=1024)
 def check_backtracking(pattern: str) -> None:
     """Raise UnsafePattern when ``pattern`` can backtrack exponentially; re.error when it is invalid."""
-    checker = _Checker(pattern)
-    checker.scan(list(sre_parse.parse(pattern)), [[]], False)
+    parsed = sre_parse.parse(pattern)  # once: parsing is most of the check's time
+    checker = _Checker(pattern, parsed)
+    checker.scan(list(parsed), [[]], False)
 
 
 def unsafe_reason(pattern: str) -> str | None:
