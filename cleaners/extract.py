@@ -351,6 +351,21 @@ BALANCED_RUN_BELOW = 1.35
 FILL_MIN_ADDED = 0.05
 
 
+def _block_text(element: HtmlElement) -> str:
+    """An element's text, whitespace collapsed."""
+    return " ".join("".join(element.itertext()).split())
+
+
+def _link_chars(element: HtmlElement) -> int:
+    """The characters of an output block's link text (trafilatura's ``ref`` elements)."""
+    return sum(len("".join(ref.itertext())) for ref in element.iter("ref"))
+
+
+def _held_by(triples: set[tuple[str, str, str]], other: Candidate) -> bool:
+    """Whether a block with these word triples is ``other``'s own (EXTEND_SHARED_BLOCK of them in it)."""
+    return len(triples & other.triples) >= EXTEND_SHARED_BLOCK * len(triples)
+
+
 def _block_triples(element: HtmlElement) -> tuple[set[tuple[str, str, str]], str]:
     """An output block's word triples, line by line as ``prose_of`` counts them, and its words."""
     text = xmltotxt(element, False) if len(element) else (element.text or "")
@@ -374,7 +389,7 @@ def _fills_in(wider: Candidate, narrower: Candidate) -> bool:
         if not text:
             continue
         if triples:
-            if len(triples & narrower.triples) >= EXTEND_SHARED_BLOCK * len(triples):
+            if _held_by(triples, narrower):
                 shared.append(index)
                 anchors.append(index)
         elif text in words:
@@ -387,9 +402,8 @@ def _fills_in(wider: Candidate, narrower: Candidate) -> bool:
         if index in held:
             continue
         child = children[index]
-        length = len(" ".join("".join(child.itertext()).split()))
-        linked = sum(len("".join(ref.itertext())) for ref in child.iter("ref"))
-        if length and linked >= EXTEND_MAX_LINK_SHARE * length:
+        length = len(_block_text(child))
+        if length and _link_chars(child) >= EXTEND_MAX_LINK_SHARE * length:
             links.append(child)
         else:
             added += length
@@ -427,12 +441,12 @@ def _ends_where_readability_ends(generic: Candidate, chosen: Candidate) -> bool:
     last = None
     for index, child in enumerate(children):
         triples, _ = _block_triples(child)
-        if triples and len(triples & generic.triples) >= EXTEND_SHARED_BLOCK * len(triples):
+        if triples and _held_by(triples, generic):
             last = index
     if last is None:
         return False
     tail = children[last + 1 :]
-    cut = sum(len(" ".join("".join(child.itertext()).split())) for child in tail)
+    cut = sum(len(_block_text(child)) for child in tail)
     if not TRIM_MIN_CUT * len(chosen.text) <= cut <= TRIM_MAX_CUT * len(chosen.text):
         return False
     for child in tail:
@@ -538,19 +552,14 @@ def _extends(generic: Candidate, chosen: Candidate) -> bool:
     order: dict[HtmlElement, int] = {}  # document order of the blocks
     for block in _outer_blocks(generic.body, _TEXT_BLOCKS, _LINE_BLOCKS):
         order[block] = len(order)
-        text = " ".join("".join(block.itertext()).split())
+        text = _block_text(block)
         if not text:
             continue
         triples = _triples(text)
-        if triples:
-            in_chosen = len(triples & chosen.triples) >= EXTEND_SHARED_BLOCK * len(triples)
-        else:
-            in_chosen = _normalized(text) in chosen_words
-        if in_chosen:
+        if _held_by(triples, chosen) if triples else _normalized(text) in chosen_words:
             shared.add(block)
         else:
-            links = sum(len("".join(ref.itertext())) for ref in block.iter("ref"))
-            added.append((block, len(text), links / len(text)))
+            added.append((block, len(text), _link_chars(block) / len(text)))
     holding = {ancestor for block in shared for ancestor in block.iterancestors()}
     near, far = 0, []
     first = min((order[b] for b in shared), default=0)
@@ -825,8 +834,7 @@ def unmark_link_lookalikes(tree: HtmlElement) -> None:
         paragraph = next(span.iterancestors("p"), None)
         if paragraph is None:
             continue
-        inside = " ".join("".join(span.itertext()).split())
-        if " ".join("".join(paragraph.itertext()).split()) == inside:
+        if _block_text(paragraph) == _block_text(span):
             continue  # the whole paragraph: a block, as trafilatura means
         for name in ("class", "id", "style"):
             span.attrib.pop(name, None)
@@ -1034,7 +1042,7 @@ def _make_block(element: HtmlElement) -> _Block:
         link_words += words
         links += 1
         headline_links += words >= 3
-    text = " ".join("".join(element.itertext()).split())
+    text = _block_text(element)
     return _Block(element, text, link_chars, link_words, links, headline_links)
 
 
@@ -1195,17 +1203,19 @@ AUTHOR_BIO_LAST_BLOCKS = 3
 
 def _mark_author_bio(blocks: list[_Block], drop: list[bool], authors: list[str]) -> None:
     """The closing box that introduces the article's author ("Jane Doe is a reporter for ... Send tips to
-    ..."): among the last text blocks, a paragraph that starts with the full name the page's metadata gives as
-    the author, followed by "is", "has", a comma and the like; it goes with what follows it and with a line
-    before it that is the name alone. Names of one word are not enough to tell a bio from the story."""
+    ..."): among the last text blocks, a paragraph that starts with the name the page's metadata gives as the
+    author (``_names_the_author``), followed by "is", "has", a comma and the like; it goes with what follows
+    it and with a line before it that is the name alone. Names of one word are not enough to tell a bio from
+    the story."""
     names = [" ".join(name.split()) for name in authors if len(name.split()) >= 2]
     if not names:
         return
     kept = [i for i, block in enumerate(blocks) if not drop[i] and block.text]
     for index in kept[-AUTHOR_BIO_LAST_BLOCKS:]:
         text = blocks[index].text
-        said = next((s for s in (_bio_subject(text, name) for name in names) if s), None)
-        if said is None or index == kept[0] or len(text) == len(said):
+        found = _BIO_START.match(text)
+        said = found.group(1) if found else None
+        if said is None or index == kept[0] or not any(_names_the_author(said, name) for name in names):
             continue
         start = kept.index(index)
         previous = kept[start - 1]
@@ -1216,17 +1226,11 @@ def _mark_author_bio(blocks: list[_Block], drop: list[bool], authors: list[str])
         return
 
 
-def _bio_subject(text: str, name: str) -> str | None:
-    """The author's name as a bio starts with it ("Jane Doe is", "Steph Doe is" for Stephanie Doe: the
-    same surname, a first name with the same initial), or None when the text does not start so."""
-    parts = name.split()
-    found = _BIO_START.match(text)
-    if found is None:
-        return None
-    subject = found.group(1).split()
-    if subject[-1].casefold() != parts[-1].casefold() or subject[0][0].casefold() != parts[0][0].casefold():
-        return None
-    return found.group(1)
+def _names_the_author(subject: str, name: str) -> bool:
+    """Whether a bio's subject is the author's name as bios write it ("Jane Doe", or "Steph Doe" for
+    Stephanie Doe: the same surname, a first name with the same initial)."""
+    said, parts = subject.split(), name.split()
+    return said[-1].casefold() == parts[-1].casefold() and said[0][0].casefold() == parts[0][0].casefold()
 
 
 # A bio's subject: two to four name words, then "is", "has", "writes" ..., a comma or a possessive.
