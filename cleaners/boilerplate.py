@@ -221,26 +221,15 @@ class BoilerplateRules:
         for kind, kind_rules in spec.kinds.items():
             for index, rule_spec in enumerate(kind_rules):
                 where = f"{path}: kinds.{kind}[{index}]"
-                if rule_spec.id in seen:
-                    raise ConfigError(f"{where}.id: duplicate rule id {rule_spec.id!r}")
-                seen.add(rule_spec.id)
-                if bool(rule_spec.match) == rule_spec.match_title:
-                    raise ConfigError(f"{where}: give either 'match' patterns or 'match_title: true'")
-                patterns = tuple(
-                    _compile(_expand(p, spec.macros, f"{where}.match[{i}]"), f"{where}.match[{i}]")
-                    for i, p in enumerate(rule_spec.match)
-                )
                 rules.append(
-                    Rule(
-                        id=rule_spec.id,
+                    rule_from_spec(
+                        rule_spec,
+                        where,
+                        rule_id=rule_spec.id,
                         kind=kind,
-                        reason=rule_spec.reason,
-                        patterns=patterns,
-                        match_title=rule_spec.match_title,
-                        max_words=rule_spec.max_words or default_max_words,
-                        tail_block=rule_spec.tail_block,
-                        takes_next=rule_spec.takes_next,
-                        edge_only=rule_spec.edge_only,
+                        max_words=default_max_words,
+                        seen=seen,
+                        macros=spec.macros,
                     )
                 )
                 specs.append((kind, rule_spec))
@@ -408,6 +397,42 @@ def _in_introduced_list(lines: list[_Line], index: int) -> bool:
 
 
 _MAX_MACRO_DEPTH = 4
+
+
+def rule_from_spec(
+    rule_spec: RuleSpec,
+    where: str,
+    *,
+    rule_id: str,
+    kind: str,
+    max_words: int,
+    seen: set[str],
+    macros: dict[str, str] | None = None,
+) -> Rule:
+    """One compiled rule from its spec, for the global rules file and a site's rules alike: its id unique
+    among ``seen`` (added to it), either ``match`` patterns or ``match_title``, each pattern compiled (with
+    ``macros`` expanded, where the file has them); ``max_words`` where the rule gives none. Errors name
+    ``where`` and the key."""
+    if rule_spec.id in seen:
+        raise ConfigError(f"{where}.id: duplicate rule id {rule_spec.id!r}")
+    seen.add(rule_spec.id)
+    if bool(rule_spec.match) == rule_spec.match_title:
+        raise ConfigError(f"{where}: give either 'match' patterns or 'match_title: true'")
+    patterns = []
+    for index, pattern in enumerate(rule_spec.match):
+        at = f"{where}.match[{index}]"
+        patterns.append(_compile(_expand(pattern, macros, at) if macros is not None else pattern, at))
+    return Rule(
+        id=rule_id,
+        kind=kind,
+        reason=rule_spec.reason,
+        patterns=tuple(patterns),
+        match_title=rule_spec.match_title,
+        max_words=rule_spec.max_words or max_words,
+        tail_block=rule_spec.tail_block,
+        takes_next=rule_spec.takes_next,
+        edge_only=rule_spec.edge_only,
+    )
 
 
 def _expand(pattern: str, macros: dict[str, str], where: str, depth: int = 0) -> str:

@@ -19,7 +19,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cleaners.boilerplate import BoilerplateRules, Rule, RuleSpec, SecondPassResult, _compile, _matching_form
+from cleaners.boilerplate import (
+    BoilerplateRules,
+    Rule,
+    RuleSpec,
+    SecondPassResult,
+    _compile,
+    _matching_form,
+    rule_from_spec,
+)
 from cleaners.config import ConfigError, validate
 
 
@@ -66,25 +74,10 @@ def compile_site_rules(site: str, data: Any, where: str) -> SiteRules:
     rules: list[Rule] = []
     seen: set[str] = set()
     for index, rule_spec in enumerate(spec.remove):
-        at = f"{where}: remove[{index}]"
-        if rule_spec.id in seen:
-            raise ConfigError(f"{at}.id: duplicate rule id {rule_spec.id!r}")
-        seen.add(rule_spec.id)
-        if bool(rule_spec.match) == rule_spec.match_title:
-            raise ConfigError(f"{at}: give either 'match' patterns or 'match_title: true'")
-        patterns = tuple(_compile(p, f"{at}.match[{i}]") for i, p in enumerate(rule_spec.match))
+        rule_id = f"{site}/{rule_spec.id}"
+        kind = rule_spec.id.split(".", 1)[0]
         rules.append(
-            Rule(
-                id=f"{site}/{rule_spec.id}",
-                kind=rule_spec.id.split(".", 1)[0],
-                reason=rule_spec.reason,
-                patterns=patterns,
-                match_title=rule_spec.match_title,
-                max_words=rule_spec.max_words or 25,
-                tail_block=rule_spec.tail_block,
-                takes_next=rule_spec.takes_next,
-                edge_only=rule_spec.edge_only,
-            )
+            rule_from_spec(rule_spec, f"{where}: remove[{index}]", rule_id=rule_id, kind=kind, max_words=25, seen=seen)
         )
     keep: list[tuple[str, Any]] = []
     for index, keep_spec in enumerate(spec.keep):
