@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 
 from cleaners.config import ConfigError
 from cleaners.redact import RedactingStream, redact
@@ -32,80 +33,85 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    clean = commands.add_parser(
+    def command(
+        name: str,
+        add_arguments: Callable[[argparse.ArgumentParser], None],
+        handler: Callable[[argparse.Namespace], int],
+        help: str,
+        description: str | None = None,
+        **defaults: object,
+    ) -> None:
+        """One sub-command: its parser (with -v), its module's arguments, its handler."""
+        sub = commands.add_parser(name, parents=[common], help=help, description=description)
+        add_arguments(sub)
+        sub.set_defaults(handler=handler, **defaults)
+
+    command(
         "clean",
-        parents=[common],
+        add_clean_arguments,
+        clean_command,
         help="clean files, directories, WARC archives or URLs into JSON lines",
         description="Clean raw pages (local files, or URLs fetched politely) into one JSON line per article.",
     )
-    add_clean_arguments(clean)
-    clean.set_defaults(handler=clean_command)
 
     from crawler.cli.crawl import add_crawl_arguments, crawl_command
     from crawler.cli.runs import add_runs_arguments, runs_command
     from crawler.cli.schedule import add_schedule_arguments, schedule_command
 
-    crawl = commands.add_parser(
+    command(
         "crawl",
-        parents=[common],
+        add_crawl_arguments,
+        crawl_command,
         help="crawl the sites of config/sites.yaml into output/<site>/<date>.jsonl",
         description="Crawl several sites in one process (Scrapy), cleaning every article page.",
+        scrapy_logging=True,
     )
-    add_crawl_arguments(crawl)
-    crawl.set_defaults(handler=crawl_command, scrapy_logging=True)
-    schedule = commands.add_parser(
+    command(
         "schedule",
-        parents=[common],
+        add_schedule_arguments,
+        schedule_command,
         help="run each site's crawl at its cron schedule (long-running)",
         description="Run each site's crawl at the cron `schedule` of config/sites.yaml, one subprocess per run.",
     )
-    add_schedule_arguments(schedule)
-    schedule.set_defaults(handler=schedule_command)
-    runs = commands.add_parser("runs", parents=[common], help="list past runs from the run log (--json for JSON lines)")
-    add_runs_arguments(runs)
-    runs.set_defaults(handler=runs_command)
+    command("runs", add_runs_arguments, runs_command, help="list past runs from the run log (--json for JSON lines)")
 
     from crawler.cli.health import add_health_arguments, health_command
     from crawler.cli.rules import add_rules_arguments, rules_command
 
-    health = commands.add_parser(
+    command(
         "health",
-        parents=[common],
+        add_health_arguments,
+        health_command,
         help="per-site health across runs, with drift against each site's baseline (--check for cron)",
         description="Show each site's runs (articles, rejections, median words, metadata, flags) and whether "
         "its newest run drifts from its own baseline (docs/health.md).",
     )
-    add_health_arguments(health)
-    health.set_defaults(handler=health_command)
-    rules = commands.add_parser(
+    command(
         "rules",
-        parents=[common],
+        add_rules_arguments,
+        rules_command,
         help="per-site rules: `rules suggest|versions|export --site NAME`: learned template as rules, versions, JSON",
         description="Work with per-site rules (docs/health.md).",
     )
-    add_rules_arguments(rules)
-    rules.set_defaults(handler=rules_command)
 
     from crawler.cli.load import add_load_arguments, load_command
     from crawler.cli.seed import add_seed_arguments, seed_command
 
-    seed = commands.add_parser(
+    command(
         "seed",
-        parents=[common],
+        add_seed_arguments,
+        seed_command,
         help="queue a site's feeds, sitemaps and start URLs in Redis (shared crawl)",
         description="Queue each site's entry points in Redis; `presswash crawl --site NAME` processes, on any "
         "machine, then crawl it together (docs/scaling.md).",
     )
-    add_seed_arguments(seed)
-    seed.set_defaults(handler=seed_command)
-    load = commands.add_parser(
+    command(
         "load",
-        parents=[common],
+        add_load_arguments,
+        load_command,
         help="load JSON lines into PostgreSQL, idempotently",
         description="Upsert the articles of JSON-lines files into PostgreSQL; loading twice changes nothing.",
     )
-    add_load_arguments(load)
-    load.set_defaults(handler=load_command)
     return parser
 
 
