@@ -12,11 +12,13 @@ fails on different layouts:
    passes started from a wrong container: a page's first section, or a menu). "Sentence text" is measured
    the same way on each (``prose_chars``), and a candidate that cannot win is not run (``page_prose``).
    The record says which one was kept (``extracted_by``).
-3. After extraction, each block of the output tree (paragraph, heading, list item, table row) is judged
-   with what the text alone does not show: how much of it is link text (lists of related stories are runs
-   of links), where it sits (the headline and dateline come before the first real paragraph; newsletter
-   boxes and "You may also like" headers after the last), its heading level, and whether it repeats an
-   earlier block (pages that carry the story twice).
+3. After extraction, a trafilatura pass gets back the page's subheadings and lists that sit among the
+   paragraphs it kept (``put_back_story_blocks``: its loose-paragraph recovery leaves them out). Then each
+   block of the output tree (paragraph, heading, list item, table row) is judged with what the text alone
+   does not show: how much of it is link text (lists of related stories are runs of links), where it sits
+   (the headline and dateline come before the first real paragraph; newsletter boxes and "You may also
+   like" headers after the last), its heading level, and whether it repeats an earlier block (pages that
+   carry the story twice).
 4. The kept blocks are serialized to text, one line per block, as trafilatura's own text output does; the
    headline comes from ``cleaners/headline.py`` and the page's kind from ``cleaners/page_type.py``.
 
@@ -270,6 +272,8 @@ def _extract_document(
     chosen = _compare(tree, text_only) if mode == "compare" else _trafilatura(tree, text_only, mode)
     if chosen is None:
         return None
+    if chosen.name != "readability":
+        put_back_story_blocks(chosen, tree)
     document = _metadata(tree, extractor, body_search=body_search) if extractor.with_metadata else Document()
     document.body, document.text = chosen.body, chosen.text
     return document, chosen.name, chosen.cut
@@ -602,6 +606,177 @@ def _put_back_lost_blocks(wider: Candidate, narrower: Candidate) -> None:
         else:
             anchor.addnext(lost)
         anchor = lost
+
+
+# Subheadings and lists of the page are put back into a trafilatura pass (``put_back_story_blocks``) when
+# they sit directly in an element that holds a paragraph of the pass (one level: a sibling of the story's
+# paragraphs; two levels also took the boxes floated inside the story: "Current Issue", promo headings) ...
+STORY_BLOCK_MAX_DISTANCE = 1
+# ... a heading has at most this many words ...
+HEADING_MAX_WORDS = 25
+# ... and introduces text the pass kept: at most this many characters of the page's blocks between it and
+# the next paragraph kept are left out of the pass (a "Related posts" heading heads links the pass dropped).
+HEADING_MAX_SKIPPED = 100
+# A list is not put back when the pass already holds more than this share of its word triples.
+LIST_MAX_HELD = 0.2
+_PAGE_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_PAGE_LISTS = frozenset({"ul", "ol"})
+_ANCHOR_SOURCES = ("p", "li", "blockquote", "pre", "dd")
+_ANCHOR_BLOCKS = frozenset({"p", "list", "quote"})  # output blocks that anchor the pass in the page
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template"})
+_ASIDE_TAGS = frozenset({"aside", "nav", "header", "footer", "form", "figure"})
+
+
+def _visible_text(element: HtmlElement) -> str:
+    """A page element's text as a reader sees it: without what scripts and style sheets hold, a space where
+    a block inside it (a paragraph, a line break) separates words, whitespace collapsed."""
+    parts: list[str] = []
+    for event, node in etree_iterwalk(element, events=("start", "end")):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event == "start":
+            if tag in _NOT_TEXT or not tag:
+                continue
+            if tag in _HTML_BLOCKS or tag == "br":
+                parts.append(" ")
+            if node.text and not any(a.tag in _NOT_TEXT for a in node.iterancestors()):
+                parts.append(node.text)
+        else:
+            if tag in _HTML_BLOCKS:
+                parts.append(" ")
+            if node is not element and node.tail and not any(a.tag in _NOT_TEXT for a in node.iterancestors()):
+                parts.append(node.tail)
+    return " ".join("".join(parts).split())
+
+
+def _set_apart(element: HtmlElement) -> bool:
+    """Whether the element is hidden by its markup (``hidden``, ``aria-hidden``, display:none) or set apart
+    from the story's text (inside an aside, navigation, header, footer, form or figure)."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in _ASIDE_TAGS or node.get("hidden") is not None or node.get("aria-hidden") == "true":
+            return True
+        style = node.get("style")
+        if style and _DISPLAY_NONE.search(style):
+            return True
+    return False
+
+
+def _link_chars_html(element: HtmlElement) -> int:
+    """The characters of a page element's link text."""
+    return sum(len("".join(link.itertext())) for link in element.iter("a"))
+
+
+def _anchors(
+    blocks: list[HtmlElement], tree: HtmlElement, order: dict[HtmlElement, int]
+) -> list[tuple[int, HtmlElement]]:
+    """The pass's paragraphs found in the page: (output block index, the page element), in page order.
+
+    A paragraph (a list by its first item, a quote) of PROSE_MIN_WORDS words or more whose words are those
+    of exactly one paragraph-like element of the page; one out of page order is skipped."""
+    sources: dict[str, HtmlElement | None] = {}  # a text found twice on the page anchors nothing
+    for element in tree.iter(*_ANCHOR_SOURCES):
+        text = _normalized(_block_text(element))
+        sources[text] = None if text in sources else element
+    anchors: list[tuple[int, HtmlElement]] = []
+    for index, block in enumerate(blocks):
+        if block.tag not in _ANCHOR_BLOCKS:
+            continue
+        first = next(block.iter("item"), None) if block.tag == "list" else block
+        text = _normalized(_block_text(first)) if first is not None else ""
+        if len(text.split()) < PROSE_MIN_WORDS or (source := sources.get(text)) is None:
+            continue
+        if anchors and order[source] <= order[anchors[-1][1]]:
+            continue
+        anchors.append((index, source))
+    return anchors
+
+
+def _as_output(element: HtmlElement, text: str) -> HtmlElement | None:
+    """A page heading or list as trafilatura writes it in its output tree (``head``; ``list`` of ``item``)."""
+    if element.tag in _PAGE_HEADINGS:
+        made = Element("head", rend=element.tag)
+        made.text = text
+    else:
+        made = Element("list", rend=element.tag)
+        for item in element.iterchildren("li"):
+            if item_text := _visible_text(item):
+                entry = Element("item")
+                entry.text = item_text
+                made.append(entry)
+        if len(made) == 0:
+            return None
+    made.tail = "\n"
+    return made
+
+
+def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
+    """Put back the page's subheadings and lists that sit among the paragraphs a trafilatura pass kept.
+
+    Where no container of its list matches, trafilatura "recovers" the page's loose paragraphs, quotes and
+    tables and leaves headings and lists out (its ``recover_wild_text``); its passes also prune some on
+    their own. The story comes out without its section titles and bulleted lists. A heading (h2-h6) or
+    list (ul, ol) of the page goes back in when it lies, in the page's order, between two paragraphs the
+    pass kept, directly in an element holding one of them (STORY_BLOCK_MAX_DISTANCE), visible and not set
+    apart (aside, figure, form ...), not mostly link text and not already in the text; a heading only when
+    it introduces text the pass kept (HEADING_MAX_SKIPPED). Returns how many blocks were put back."""
+    blocks = list(chosen.body)
+    if len(blocks) < 2:
+        return 0
+    order = {element: index for index, element in enumerate(tree.iter())}
+    anchors = _anchors(blocks, tree, order)
+    if len(anchors) < 2:
+        return 0
+    holding = {ancestor for _, source in anchors for ancestor in source.iterancestors()}
+    start, end = order[anchors[0][1]], order[anchors[-1][1]]
+    kept = _normalized(chosen.text)
+    lines = {_normalized(line) for line in chosen.text.split("\n")}
+    left_out: dict[int, int] = {}  # page order -> characters of the page's blocks the pass left out
+    for element in tree.iter(*_ANCHOR_SOURCES):
+        position = order[element]
+        if start < position < end and (text := _normalized(_block_text(element))) and text not in kept:
+            left_out[position] = len(text)
+    put_back, cursor = 0, 0
+    for element in tree.iter(*_PAGE_HEADINGS, *_PAGE_LISTS):
+        position = order[element]
+        if not start < position < end:
+            continue
+        parent = element.getparent()
+        if parent is None or any(a.tag in _PAGE_LISTS for a in element.iterancestors()):
+            continue
+        distance = next((d for d, a in enumerate(element.iterancestors(), 1) if a in holding), None)
+        if distance is None or distance > STORY_BLOCK_MAX_DISTANCE:
+            continue
+        text = _visible_text(element)
+        if not text or _link_chars_html(element) >= EXTEND_MAX_LINK_SHARE * len(text) or _set_apart(element):
+            continue
+        while cursor + 1 < len(anchors) and order[anchors[cursor + 1][1]] < position:
+            cursor += 1
+        following = order[anchors[cursor + 1][1]]
+        if element.tag in _PAGE_HEADINGS:
+            words = _normalized(text)
+            if len(text.split()) > HEADING_MAX_WORDS or not words or words in lines:
+                continue
+            between = blocks[anchors[cursor][0] : anchors[cursor + 1][0] + 1]
+            if words in " ".join(_normalized(_block_text(block)) for block in between):
+                continue
+            if sum(n for at, n in left_out.items() if position < at < following) > HEADING_MAX_SKIPPED:
+                continue
+        else:
+            if any(True for _ in element.iter("figure", "figcaption")):
+                continue  # a gallery: its items are captions
+            items = [_visible_text(item) for item in element.iterchildren("li")]
+            if any(_normalized(item) in lines for item in items if item):
+                continue
+            triples = set().union(*(_triples(item) for item in items))
+            if len(triples & chosen.triples) > LIST_MAX_HELD * len(triples):
+                continue  # the pass holds it already, written another way (items joined, names dropped)
+        made = _as_output(element, text)
+        if made is None:
+            continue
+        blocks[anchors[cursor + 1][0]].addprevious(made)
+        put_back += 1
+    if put_back:
+        chosen.text = xmltotxt(chosen.body, False)
+    return put_back
 
 
 _HTML_BLOCKS = frozenset(

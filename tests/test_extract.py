@@ -1030,3 +1030,50 @@ def test_readability_replaces_a_pass_that_is_the_page_flattened(monkeypatch: pyt
     assert extract._compare(HtmlElement(), load_options().extractor).name == "readability"
     monkeypatch.setattr(extract, "_readability", lambda tree, options: _candidate("readability", 300))
     assert extract._compare(HtmlElement(), load_options().extractor).name == "balanced"  # a part: not it
+
+
+_P1 = "The regional council approved the new flood defence plan after a long debate on Monday."
+_P2 = "Work on the river walls will begin in spring and should take about three years to finish."
+_P3 = "Residents of the lower town, flooded twice in ten years, had asked for the walls since 2015."
+_P4 = "The plan is paid for by the region and by a national fund for towns on rivers at risk."
+_P5 = "The council will publish the final route of the walls in the autumn after a consultation."
+
+
+def test_story_headings_and_lists_a_pass_left_out_are_put_back() -> None:
+    """A pass that kept the paragraphs only (trafilatura's loose-paragraph recovery): the subheading and
+    the list among them come back in place; what is set apart (an aside box, a figure gallery), nested
+    deeper than the paragraphs, a heading over links the pass dropped, and a list the pass already holds
+    in another form stay out."""
+    related = "".join(
+        f"<li><a href='/s/{n}'>Another story about the town and its river number {n}</a></li>" for n in range(5)
+    )
+    tree = load_html(
+        "<html><body><div class='story'>"
+        f"<p>{_P1}</p><h2>What the plan costs</h2><p>{_P2}</p>"
+        "<aside><h3>Current issue</h3></aside>"
+        "<ul><li>Along the east bank near the old mill</li>"
+        "<li>Around the <b>harbour</b> and the ferry landing</li></ul>"
+        f"<p>{_P3}</p>"
+        "<ul class='gallery'><li><figure><img src='a.jpg'>"
+        "<figcaption>The river at high water last winter</figcaption></figure></li></ul>"
+        "<div class='box'><h3>Sign up for our newsletter</h3></div>"
+        f"<h3>Read more from our reporters</h3><ul>{related}</ul>"
+        f"<p>{_P4}</p>"
+        "<ul><li>Residents of the lower town flooded twice in ten years</li></ul>"
+        f"<p>{_P5}</p></div></body></html>"
+    )
+    chosen = _tree_candidate("precision", f"<body><p>{_P1}</p><p>{_P2}</p><p>{_P3}</p><p>{_P4}</p><p>{_P5}</p></body>")
+    assert extract.put_back_story_blocks(chosen, tree) == 2
+    lines = chosen.text.split("\n")
+    assert lines[:3] == [_P1, "What the plan costs", _P2]
+    assert lines[3:6] == ["- Along the east bank near the old mill", "- Around the harbour and the ferry landing", _P3]
+    assert lines[6:] == [_P4, _P5]
+
+
+def test_nothing_is_put_back_without_two_paragraphs_found_in_the_page() -> None:
+    tree = load_html(f"<html><body><div><p>{_P1}</p><h2>What the plan costs</h2><p>{_P2}</p></div></body></html>")
+    chosen = _tree_candidate("precision", f"<body><p>{_P1}</p><p>{_P3}</p></body>")
+    assert extract.put_back_story_blocks(chosen, tree) == 0
+    repeated = load_html(f"<html><body><div><p>{_P1}</p><h2>Costs</h2><p>{_P2}</p><p>{_P2}</p></div></body></html>")
+    chosen = _tree_candidate("precision", f"<body><p>{_P1}</p><p>{_P2}</p></body>")
+    assert extract.put_back_story_blocks(chosen, repeated) == 0  # the second paragraph is found twice: no anchor
