@@ -609,9 +609,11 @@ def _put_back_lost_blocks(wider: Candidate, narrower: Candidate) -> None:
 
 
 # Subheadings and lists of the page are put back into a trafilatura pass (``put_back_story_blocks``) when
-# they sit directly in an element that holds a paragraph of the pass (one level: a sibling of the story's
-# paragraphs; two levels also took the boxes floated inside the story: "Current Issue", promo headings) ...
-STORY_BLOCK_MAX_DISTANCE = 1
+# they sit at most this many levels below an element that holds a paragraph of the pass: a heading directly
+# in it (a sibling of the story's paragraphs; two levels also took boxes floated inside the story: "Current
+# Issue", promo headings), a list directly or in one wrapper (measured: three levels, no better) ...
+HEADING_MAX_DISTANCE = 1
+LIST_MAX_DISTANCE = 2
 # ... a heading has at most this many words ...
 HEADING_MAX_WORDS = 25
 # ... and introduces text the pass kept: at most this many characters of the page's blocks between it and
@@ -715,9 +717,9 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
     tables and leaves headings and lists out (its ``recover_wild_text``); its passes also prune some on
     their own. The story comes out without its section titles and bulleted lists. A heading (h2-h6) or
     list (ul, ol) of the page goes back in when it lies, in the page's order, between two paragraphs the
-    pass kept, directly in an element holding one of them (STORY_BLOCK_MAX_DISTANCE), visible and not set
-    apart (aside, figure, form ...), not mostly link text and not already in the text; a heading only when
-    it introduces text the pass kept (HEADING_MAX_SKIPPED). Returns how many blocks were put back."""
+    pass kept, near an element holding one of them (HEADING_MAX_DISTANCE, LIST_MAX_DISTANCE), visible and
+    not set apart (aside, figure, form ...), not mostly link text and not already in the text; a heading
+    only when it introduces text the pass kept (HEADING_MAX_SKIPPED). Returns how many were put back."""
     blocks = list(chosen.body)
     if len(blocks) < 2:
         return 0
@@ -743,7 +745,9 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
         if parent is None or any(a.tag in _PAGE_LISTS for a in element.iterancestors()):
             continue
         distance = next((d for d, a in enumerate(element.iterancestors(), 1) if a in holding), None)
-        if distance is None or distance > STORY_BLOCK_MAX_DISTANCE:
+        if distance is None or distance > (
+            HEADING_MAX_DISTANCE if element.tag in _PAGE_HEADINGS else LIST_MAX_DISTANCE
+        ):
             continue
         text = _visible_text(element)
         if not text or _link_chars_html(element) >= EXTEND_MAX_LINK_SHARE * len(text) or _set_apart(element):

@@ -1041,7 +1041,7 @@ _P5 = "The council will publish the final route of the walls in the autumn after
 
 def test_story_headings_and_lists_a_pass_left_out_are_put_back() -> None:
     """A pass that kept the paragraphs only (trafilatura's loose-paragraph recovery): the subheading and
-    the list among them come back in place; what is set apart (an aside box, a figure gallery), nested
+    the list among them (in a wrapper) come back in place; what is set apart (an aside box, a figure gallery), nested
     deeper than the paragraphs, a heading over links the pass dropped, and a list the pass already holds
     in another form stay out."""
     related = "".join(
@@ -1051,8 +1051,8 @@ def test_story_headings_and_lists_a_pass_left_out_are_put_back() -> None:
         "<html><body><div class='story'>"
         f"<p>{_P1}</p><h2>What the plan costs</h2><p>{_P2}</p>"
         "<aside><h3>Current issue</h3></aside>"
-        "<ul><li>Along the east bank near the old mill</li>"
-        "<li>Around the <b>harbour</b> and the ferry landing</li></ul>"
+        "<div class='list-wrap'><ul><li>Along the east bank near the old mill</li>"
+        "<li>Around the <b>harbour</b> and the ferry landing</li></ul></div>"
         f"<p>{_P3}</p>"
         "<ul class='gallery'><li><figure><img src='a.jpg'>"
         "<figcaption>The river at high water last winter</figcaption></figure></li></ul>"
