@@ -623,7 +623,7 @@ HEADING_MAX_SKIPPED = 100
 LIST_MAX_HELD = 0.2
 _PAGE_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _PAGE_LISTS = frozenset({"ul", "ol"})
-_ANCHOR_SOURCES = ("p", "li", "blockquote", "pre", "dd")
+_ANCHOR_SOURCES = frozenset({"p", "li", "blockquote", "pre", "dd"})
 _ANCHOR_BLOCKS = frozenset({"p", "list", "quote"})  # output blocks that anchor the pass in the page
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template"})
 _ASIDE_TAGS = frozenset({"aside", "nav", "header", "footer", "form", "figure"})
@@ -667,28 +667,32 @@ def _link_chars_html(element: HtmlElement) -> int:
     return sum(len("".join(link.itertext())) for link in element.iter("a"))
 
 
-def _anchors(
-    blocks: list[HtmlElement], tree: HtmlElement, order: dict[HtmlElement, int]
-) -> list[tuple[int, HtmlElement]]:
-    """The pass's paragraphs found in the page: (output block index, the page element), in page order.
+def _words(text: str) -> str:
+    """A text, whitespace collapsed, lower case: how a page element and an output block are matched (the
+    passes keep a paragraph's characters and change only its whitespace)."""
+    return " ".join(text.split()).casefold()
 
-    A paragraph (a list by its first item, a quote) of PROSE_MIN_WORDS words or more whose words are those
-    of exactly one paragraph-like element of the page; one out of page order is skipped."""
-    sources: dict[str, HtmlElement | None] = {}  # a text found twice on the page anchors nothing
-    for element in tree.iter(*_ANCHOR_SOURCES):
-        text = _normalized(_block_text(element))
-        sources[text] = None if text in sources else element
-    anchors: list[tuple[int, HtmlElement]] = []
+
+def _anchors(
+    blocks: list[HtmlElement], sources: list[tuple[int, HtmlElement, str]]
+) -> list[tuple[int, int, HtmlElement]]:
+    """The pass's paragraphs found in the page: (output block index, page position, page element), in page
+    order. A paragraph (a list by its first item, a quote) of PROSE_MIN_WORDS words or more whose words are
+    those of exactly one paragraph-like element of the page; one out of page order is skipped."""
+    found: dict[str, tuple[int, HtmlElement] | None] = {}  # a text found twice on the page anchors nothing
+    for position, element, words in sources:
+        found[words] = None if words in found else (position, element)
+    anchors: list[tuple[int, int, HtmlElement]] = []
     for index, block in enumerate(blocks):
         if block.tag not in _ANCHOR_BLOCKS:
             continue
         first = next(block.iter("item"), None) if block.tag == "list" else block
-        text = _normalized(_block_text(first)) if first is not None else ""
-        if len(text.split()) < PROSE_MIN_WORDS or (source := sources.get(text)) is None:
+        words = _words("".join(first.itertext())) if first is not None else ""
+        if words.count(" ") + 1 < PROSE_MIN_WORDS or (source := found.get(words)) is None:
             continue
-        if anchors and order[source] <= order[anchors[-1][1]]:
+        if anchors and source[0] <= anchors[-1][1]:
             continue
-        anchors.append((index, source))
+        anchors.append((index, *source))
     return anchors
 
 
@@ -723,24 +727,28 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
     blocks = list(chosen.body)
     if len(blocks) < 2:
         return 0
-    order = {element: index for index, element in enumerate(tree.iter())}
-    anchors = _anchors(blocks, tree, order)
+    sources: list[tuple[int, HtmlElement, str]] = []  # the page's paragraph-like elements, in page order
+    candidates: list[tuple[int, HtmlElement]] = []  # its headings and lists (positions among these elements)
+    for position, element in enumerate(tree.iter(*_ANCHOR_SOURCES, *_PAGE_HEADINGS, *_PAGE_LISTS)):
+        if element.tag in _ANCHOR_SOURCES:
+            sources.append((position, element, _words("".join(element.itertext()))))
+        elif element.tag in _PAGE_HEADINGS or element.tag in _PAGE_LISTS:
+            candidates.append((position, element))
+    anchors = _anchors(blocks, sources)
     if len(anchors) < 2:
         return 0
-    holding = {ancestor for _, source in anchors for ancestor in source.iterancestors()}
-    start, end = order[anchors[0][1]], order[anchors[-1][1]]
-    kept = _normalized(chosen.text)
-    lines = {_normalized(line) for line in chosen.text.split("\n")}
-    left_out: dict[int, int] = {}  # page order -> characters of the page's blocks the pass left out
-    for element in tree.iter(*_ANCHOR_SOURCES):
-        position = order[element]
-        if start < position < end and (text := _normalized(_block_text(element))) and text not in kept:
-            left_out[position] = len(text)
+    start, end = anchors[0][1], anchors[-1][1]
+    candidates = [(position, element) for position, element in candidates if start < position < end]
+    if not candidates:
+        return 0
+    holding = {ancestor for _, _, source in anchors for ancestor in source.iterancestors()}
+    written = [_words(line).removeprefix("- ") for line in _LINK.sub(r"\1", chosen.text).split("\n")]
+    kept, lines = " ".join(written), set(written)
+    left_out = [  # (page position, characters) of the page's blocks among the story's that the pass left out
+        (position, len(words)) for position, _, words in sources if start < position < end and words not in kept
+    ]
     put_back, cursor = 0, 0
-    for element in tree.iter(*_PAGE_HEADINGS, *_PAGE_LISTS):
-        position = order[element]
-        if not start < position < end:
-            continue
+    for position, element in candidates:
         parent = element.getparent()
         if parent is None or any(a.tag in _PAGE_LISTS for a in element.iterancestors()):
             continue
@@ -752,23 +760,23 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
         text = _visible_text(element)
         if not text or _link_chars_html(element) >= EXTEND_MAX_LINK_SHARE * len(text) or _set_apart(element):
             continue
-        while cursor + 1 < len(anchors) and order[anchors[cursor + 1][1]] < position:
+        while cursor + 1 < len(anchors) and anchors[cursor + 1][1] < position:
             cursor += 1
-        following = order[anchors[cursor + 1][1]]
+        following = anchors[cursor + 1][1]
         if element.tag in _PAGE_HEADINGS:
-            words = _normalized(text)
+            words = _words(text)
             if len(text.split()) > HEADING_MAX_WORDS or not words or words in lines:
                 continue
             between = blocks[anchors[cursor][0] : anchors[cursor + 1][0] + 1]
-            if words in " ".join(_normalized(_block_text(block)) for block in between):
+            if words in " ".join(_words("".join(block.itertext())) for block in between):
                 continue
-            if sum(n for at, n in left_out.items() if position < at < following) > HEADING_MAX_SKIPPED:
+            if sum(n for at, n in left_out if position < at < following) > HEADING_MAX_SKIPPED:
                 continue
         else:
             if any(True for _ in element.iter("figure", "figcaption")):
                 continue  # a gallery: its items are captions
             items = [_visible_text(item) for item in element.iterchildren("li")]
-            if any(_normalized(item) in lines for item in items if item):
+            if any(_words(item) in lines for item in items if item):
                 continue
             triples = set().union(*(_triples(item) for item in items))
             if len(triples & chosen.triples) > LIST_MAX_HELD * len(triples):
