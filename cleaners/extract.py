@@ -1365,6 +1365,7 @@ def _mark_tail(blocks: list[_Block], drop: list[bool]) -> None:
     from the end, headings and one- or two-word labels with nothing after them (a newsletter box's title,
     "Comments", "Tags"). Separator lines ("___") stay: they are in the benchmark's reference texts."""
     _mark_trailing_link_list(blocks, drop)
+    _mark_teaser_cards(blocks, drop)
     last_body = max((i for i, b in enumerate(blocks) if _is_body_paragraph(b) and not drop[i]), default=-1)
     if last_body < 0:
         return
@@ -1382,6 +1383,44 @@ def _mark_tail(blocks: list[_Block], drop: list[bool]) -> None:
             index -= 1
             continue
         break
+
+
+# Teaser cards of other stories end the document (``_mark_teaser_cards``) when there are at least this many,
+# each a heading linked to the other story and at most one teaser paragraph of at most this many words
+# (measured: two cards changed no page of the development corpora more than three).
+TEASER_MIN_CARDS = 3
+TEASER_MAX_WORDS = 40
+# A card's heading is mostly link: its title as link text (at least this share), often after the same
+# title as plain text (an image's caption or a screen-reader copy), which halves the share.
+TEASER_LINK_SHARE = 0.45
+
+
+def _mark_teaser_cards(blocks: list[_Block], drop: list[bool]) -> None:
+    """The run of teaser cards that ends the document: each a heading that is mostly a headline link to
+    another page (a "More from ..." grid: the card's title, often twice, as text and as link) with at most
+    one short paragraph under it (the other story's standfirst); empty blocks (image links) between them.
+    A story's own subheadings are not links, and a roundup's linked item headings are followed by longer
+    write-ups or by more than one paragraph."""
+    cards: list[int] = []
+    pending: list[int] = []  # the teaser paragraph under the heading being looked for
+    index = len(blocks) - 1
+    while index >= 0:
+        block = blocks[index]
+        if drop[index] or not block.text:
+            index -= 1
+            continue
+        if block.is_heading and block.headline_links and block.link_share >= TEASER_LINK_SHARE:
+            cards.extend([index, *pending])
+            pending = []
+        elif not pending and not block.is_heading and block.words <= TEASER_MAX_WORDS and not block.links:
+            pending = [index]
+        else:
+            break
+        index -= 1
+    headings = sum(1 for i in cards if blocks[i].is_heading)
+    if headings >= TEASER_MIN_CARDS:
+        for i in cards:
+            drop[i] = True
 
 
 # An author bio is looked for in this many last text blocks of the body.

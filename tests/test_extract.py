@@ -363,6 +363,38 @@ def test_closing_list_that_is_not_all_links_is_kept(items: list[str]) -> None:
     assert len(kept) == 2 + len(items)
 
 
+DEKS = (
+    "The chief says the force is in better shape than when she joined it in the nineties.",
+    "Drivers can use the new crossing from Thursday morning, a month ahead of the plan.",
+    "Thousands of homes were left without electricity after high winds brought down lines.",
+)
+
+
+def test_closing_teaser_cards_of_other_stories_are_removed() -> None:
+    """A "More from" grid after the story: each card a linked headline (as text and as link) over one dek,
+    an empty image link between them."""
+    cards = [
+        p(a("", f"/s/{n}")) + head(f"{h} {a(h, f'/s/{n}')}", 2) + p(d)
+        for n, (h, d) in enumerate(zip(HEADLINES, DEKS, strict=True))
+    ]
+    assert [text for text in filtered(p(S1), p(S2), *cards) if text] == [S1, S2]
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        [head(a(HEADLINES[0]), 2), p(S3), p(DEKS[0]), head(a(HEADLINES[1]), 2), p(S4), p(DEKS[1])],  # write-ups
+        [head(a(HEADLINES[0]), 2), p(DEKS[0]), head(a(HEADLINES[1]), 2), p(DEKS[1])],  # two cards
+        [head(HEADLINES[0], 2), p(DEKS[0]), head(HEADLINES[1], 2), p(DEKS[1])],  # subheadings, not links
+    ],
+    ids=["longer-write-ups", "two-cards", "unlinked-subheadings"],
+)
+def test_linked_headings_that_are_not_a_teaser_grid_are_kept(tail: list[str]) -> None:
+    kept = filtered(p(S1), p(S2), *tail)
+    body = etree.fromstring("<body>" + "".join(tail) + "</body>")
+    assert kept == [S1, S2, *[t for t in block_texts(body) if t]]
+
+
 # --- a realistic page through trafilatura -------------------------------------------------------------------
 
 
