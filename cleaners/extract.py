@@ -211,7 +211,7 @@ def prose_chars(body: HtmlElement) -> int:
     return prose_of(body)[0]
 
 
-def prose_of(body: HtmlElement) -> tuple[int, frozenset[tuple[str, str, str]]]:
+def prose_of(body: HtmlElement, text: str | None = None) -> tuple[int, frozenset[tuple[str, str, str]]]:
     """The sentence text of a candidate: characters of its distinct word triples in text lines of at least
     PROSE_MIN_WORDS words (each triple counted once, at the length of its words).
 
@@ -219,10 +219,12 @@ def prose_of(body: HtmlElement) -> tuple[int, frozenset[tuple[str, str, str]]]:
     fallback put into one paragraph with a break per entry counts as the short lines it is; distinct
     triples, so a banner repeated in twenty variants ("Free shipping on orders over ...") counts about once.
     A table row ("| a | b | c |") is a line per cell: a table of names or prices beside a story (award
-    winners, a pricing grid) holds no sentence, while a layout table's cells of paragraphs do."""
+    winners, a pricing grid) holds no sentence, while a layout table's cells of paragraphs do.
+
+    ``text``: the body's text as ``xmltotxt(body, False)`` writes it, where the caller has it already."""
     seen: set[tuple[str, str, str]] = set()
     total = 0
-    for line in _prose_lines(xmltotxt(body, False)):
+    for line in _prose_lines(xmltotxt(body, False) if text is None else text):
         words = _WORD.findall(line.casefold())
         if len(words) < PROSE_MIN_WORDS:
             continue
@@ -283,7 +285,9 @@ def _pass(tree: HtmlElement, options: Extractor, focus: str, *, fast: bool = Tru
     document = trafilatura.bare_extraction(tree, options=variant)
     if document is None or document.body is None or not document.text:
         return None
-    return Candidate(focus, document.body, document.text, *prose_of(document.body))
+    # trafilatura wrote document.text with xmltotxt(body, formatting): the very text prose_of reads
+    same_text = document.text if not variant.formatting else None
+    return Candidate(focus, document.body, document.text, *prose_of(document.body, same_text))
 
 
 def _trafilatura(tree: HtmlElement, options: Extractor, focus: str) -> Candidate | None:
@@ -415,7 +419,7 @@ def _fills_in(wider: Candidate, narrower: Candidate) -> bool:
             delete_element(child, keep_tail=False)
     _put_back_lost_blocks(wider, narrower)
     wider.text = xmltotxt(wider.body, False)
-    wider.prose, wider.triples = prose_of(wider.body)
+    wider.prose, wider.triples = prose_of(wider.body, wider.text)
     return True
 
 
@@ -457,7 +461,7 @@ def _ends_where_readability_ends(generic: Candidate, chosen: Candidate) -> bool:
         chosen.cut.extend(line.strip() for line in xmltotxt(shown, False).split("\n") if line.strip())
         delete_element(child, keep_tail=False)
     chosen.text = xmltotxt(chosen.body, False)
-    chosen.prose, chosen.triples = prose_of(chosen.body)
+    chosen.prose, chosen.triples = prose_of(chosen.body, chosen.text)
     return True
 
 
