@@ -14,8 +14,6 @@ import zlib
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-import ftfy
-
 from cleaners.article import Article, CleanResult, Rejected, RejectReason, Removal
 from cleaners.decode import decode_html, decode_text, looks_binary, with_detected_utf16
 from cleaners.document import RawDocument
@@ -123,6 +121,8 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
             return reject(RejectReason.NO_CONTENT, "no text after the title line")
 
     if options.fix_mojibake and _MOJIBAKE_HINT.search(f"{title}\n" + "\n".join(paragraphs)):
+        import ftfy  # here, not at the top: most documents never need it, and importing it is ~0.1 s a start
+
         title = ftfy.fix_encoding(title) if title else title
         paragraphs = [ftfy.fix_encoding(p) for p in paragraphs]
 

@@ -46,15 +46,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from cleaners.article import Article, Rejected, RejectReason
 from cleaners.text import normalize, words
 from cleaners.timestamps import utc_iso
 from cleaners.urls import normalize_url
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ _SEED = 1  # fixed: signatures made with another seed cannot be compared
 _SHINGLE_HASH = "crc32-token-poly64"
 _LEGACY_SHINGLE_HASH = "sha1"
 # Odd 64-bit multiplier of the polynomial that combines a shingle's token hashes (the golden ratio's).
-_POLY = np.uint64(0x9E3779B97F4A7C15)
+_POLY = 0x9E3779B97F4A7C15  # the shingle polynomial's multiplier, as a numpy uint64 in shingle_hashes
 #: Signatures re-banded per store transaction when the threshold changes.
 _REBAND_BATCH = 2000
 
@@ -247,8 +249,18 @@ class MemoryDedupStore:
 # --- MinHash / LSH ------------------------------------------------------------------------------------
 
 
-# Gauss-Legendre nodes and weights on [-1, 1] for the band optimizer's integrals (smooth polynomials in s).
-_QUADRATURE = np.polynomial.legendre.leggauss(200)
+def _numpy() -> Any:
+    """numpy, imported on first use: only near-duplicate detection needs it, and importing it is ~0.15 s of
+    every start (``presswash clean`` without ``--dedup`` never does)."""
+    import numpy
+
+    return numpy
+
+
+@lru_cache(maxsize=1)
+def _quadrature() -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [-1, 1] for the band optimizer's integrals (smooth polynomials in s)."""
+    return _numpy().polynomial.legendre.leggauss(200)
 
 
 @lru_cache(maxsize=8)
@@ -261,9 +273,10 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     ~10 ms. It picked datasketch's pair on every num_perm 32/64/128/256 and threshold 0.30-1.00 (step 0.01)
     when written; tests/test_dedup.py checks a sample. Raises ValueError where datasketch does (b < 2).
     """
+    np = _numpy()
     pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=float)
     bands, rows = pairs[:, :1], pairs[:, 1:]
-    nodes, weights = _QUADRATURE
+    nodes, weights = _quadrature()
 
     def area(low: float, high: float, curve: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         half = (high - low) / 2
@@ -330,13 +343,14 @@ class NearDuplicateParams:
         )
 
 
-# MurmurHash3's 32-bit finalizer: (shift, multiplier, shift, multiplier, shift).
-_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+# MurmurHash3's 32-bit finalizer: (shift, multiplier, shift, multiplier, shift), as numpy uint32 in use.
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
 
 
 def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The (a, b) of datasketch 2.x's "affine32" MinHash for this seed: a odd, so h -> a*h + b mod 2^32
     is a bijection. The same draws from the same generator as ``datasketch.MinHash(scheme="affine32")``."""
+    np = _numpy()
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
@@ -350,7 +364,8 @@ def affine32_signature(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.n
     Written here rather than called, because ``import datasketch`` imports its LSH classes and scipy
     with them: ~0.9 s of CPU at the start of every crawl, for a function of six array operations.
     tests/test_dedup.py checks it against datasketch's own MinHash, value for value."""
-    s1, m1, s2, m2, s3 = _FMIX32
+    np = _numpy()
+    s1, m1, s2, m2, s3 = (np.uint32(value) for value in _FMIX32)
     hv = hashes.astype(np.uint32)
     hv = hv ^ (hv >> s1)
     hv = hv * m1
@@ -388,12 +403,13 @@ class MinHasher:
         count = len(tokens) - k + 1
         if count < 1:
             return None
+        np = _numpy()
         vocabulary: dict[str, int] = {}
         positions = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in tokens), np.int64, len(tokens))
         token_hashes = np.array([zlib.crc32(t.encode("utf-8")) for t in vocabulary], dtype=np.uint64)[positions]
         combined = np.zeros(count, dtype=np.uint64)
         for offset in range(k):  # uint64 array arithmetic wraps silently, as intended
-            combined = (combined + token_hashes[offset : offset + count]) * _POLY
+            combined = (combined + token_hashes[offset : offset + count]) * np.uint64(_POLY)
         return (combined >> np.uint64(32)).astype(np.uint32)
 
     def signature(self, text: str) -> bytes | None:
@@ -415,6 +431,7 @@ class MinHasher:
     @staticmethod
     def similarity(a: bytes, b: bytes) -> float:
         """Estimated Jaccard similarity: the share of equal hash values."""
+        np = _numpy()
         left, right = np.frombuffer(a, dtype="<u4"), np.frombuffer(b, dtype="<u4")
         if left.shape != right.shape:
             return 0.0

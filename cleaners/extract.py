@@ -40,6 +40,7 @@ from lxml.etree import Comment, Element, ProcessingInstruction, XPath, strip_ele
 from lxml.etree import iterwalk as etree_iterwalk
 from lxml.html import HtmlElement, fragment_fromstring
 from readability import Document as ReadabilityDocument
+from readability.debug import describe
 from readability.readability import REGEXES as READABILITY_REGEXES
 from trafilatura.external import SANITIZED_XPATH, sanitize_tree
 from trafilatura.metadata import (  # extract_domain (courlan) and find_date (htmldate) as trafilatura has them
@@ -212,7 +213,7 @@ def prose_chars(body: HtmlElement) -> int:
     return prose_of(body)[0]
 
 
-def prose_of(body: HtmlElement) -> tuple[int, frozenset[tuple[str, str, str]]]:
+def prose_of(body: HtmlElement, text: str | None = None) -> tuple[int, frozenset[tuple[str, str, str]]]:
     """The sentence text of a candidate: characters of its distinct word triples in text lines of at least
     PROSE_MIN_WORDS words (each triple counted once, at the length of its words).
 
@@ -220,10 +221,12 @@ def prose_of(body: HtmlElement) -> tuple[int, frozenset[tuple[str, str, str]]]:
     fallback put into one paragraph with a break per entry counts as the short lines it is; distinct
     triples, so a banner repeated in twenty variants ("Free shipping on orders over ...") counts about once.
     A table row ("| a | b | c |") is a line per cell: a table of names or prices beside a story (award
-    winners, a pricing grid) holds no sentence, while a layout table's cells of paragraphs do."""
+    winners, a pricing grid) holds no sentence, while a layout table's cells of paragraphs do.
+
+    ``text``: the body's text as ``xmltotxt(body, False)`` writes it, where the caller has it already."""
     seen: set[tuple[str, str, str]] = set()
     total = 0
-    for line in _prose_lines(xmltotxt(body, False)):
+    for line in _prose_lines(xmltotxt(body, False) if text is None else text):
         words = _WORD.findall(line.casefold())
         if len(words) < PROSE_MIN_WORDS:
             continue
@@ -286,7 +289,9 @@ def _pass(tree: HtmlElement, options: Extractor, focus: str, *, fast: bool = Tru
     document = trafilatura.bare_extraction(tree, options=variant)
     if document is None or document.body is None or not document.text:
         return None
-    return Candidate(focus, document.body, document.text, *prose_of(document.body))
+    # trafilatura wrote document.text with xmltotxt(body, formatting): the very text prose_of reads
+    same_text = document.text if not variant.formatting else None
+    return Candidate(focus, document.body, document.text, *prose_of(document.body, same_text))
 
 
 def _trafilatura(tree: HtmlElement, options: Extractor, focus: str) -> Candidate | None:
@@ -418,7 +423,7 @@ def _fills_in(wider: Candidate, narrower: Candidate) -> bool:
             delete_element(child, keep_tail=False)
     _put_back_lost_blocks(wider, narrower)
     wider.text = xmltotxt(wider.body, False)
-    wider.prose, wider.triples = prose_of(wider.body)
+    wider.prose, wider.triples = prose_of(wider.body, wider.text)
     return True
 
 
@@ -460,7 +465,7 @@ def _ends_where_readability_ends(generic: Candidate, chosen: Candidate) -> bool:
         chosen.cut.extend(line.strip() for line in xmltotxt(shown, False).split("\n") if line.strip())
         delete_element(child, keep_tail=False)
     chosen.text = xmltotxt(chosen.body, False)
-    chosen.prose, chosen.triples = prose_of(chosen.body)
+    chosen.prose, chosen.triples = prose_of(chosen.body, chosen.text)
     return True
 
 
@@ -860,8 +865,30 @@ class _Readability(ReadabilityDocument):
         strip_elements(input, "script", "style", "link", Comment, ProcessingInstruction, with_tail=False)
         return input
 
+    def remove_unlikely_candidates(self) -> None:  # readability's own name and loop
+        """readability's, with each class-and-id string judged once per page rather than once per element
+        (pages repeat a few class names on thousands of elements: the two regular expressions were most of
+        the method's time) and its two XPath tests compiled once. The same elements are dropped, in order."""
+        verdicts: dict[str, bool] = {}
+        for elem in self.html.findall(".//*"):
+            s = "{} {}".format(elem.get("class", ""), elem.get("id", ""))
+            if len(s) < 2:
+                continue
+            verdict = verdicts.get(s)
+            if verdict is None:
+                verdict = verdicts[s] = bool(_UNLIKELY.search(s)) and not _OK_MAYBE.search(s)
+            if verdict and elem.tag not in ("html", "body") and not _IN_CODE(elem) and not _HOLDS_MAIN(elem):
+                if _READABILITY_LOG.isEnabledFor(logging.DEBUG):
+                    _READABILITY_LOG.debug("Removing unlikely candidate - %s", describe(elem))
+                elem.drop_tree()
+
 
 _DISPLAY_NONE = READABILITY_REGEXES["displayNoneRe"]  # readability's own test of a hidden style
+_UNLIKELY = READABILITY_REGEXES["unlikelyCandidatesRe"]
+_OK_MAYBE = READABILITY_REGEXES["okMaybeItsACandidateRe"]
+_IN_CODE = XPath("ancestor-or-self::pre | ancestor-or-self::code")
+_HOLDS_MAIN = XPath("descendant-or-self::main | descendant-or-self::article | descendant-or-self::math")
+_READABILITY_LOG = logging.getLogger("readability.readability")
 
 
 def _readability(tree: HtmlElement, options: Extractor) -> Candidate | None:

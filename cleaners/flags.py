@@ -88,11 +88,30 @@ class Marker:
     id: str
     group: str
     pattern: re.Pattern[str]
+    # ``pattern``'s alternatives, searched one by one in a page (``_page_parts``); empty: ``pattern`` is searched.
+    parts: tuple[re.Pattern[str], ...] = ()
 
     def hit(self, text: str) -> bool:
         if self.group in _LINE_GROUPS:
             return self.pattern.fullmatch(text) is not None
+        if self.parts:
+            return any(part.search(text) is not None for part in self.parts)
         return self.pattern.search(text) is not None
+
+
+# A character that starts regular-expression syntax rather than a literal.
+_SYNTAX_START = frozenset("()[]{}\\.^$|?*+")
+
+
+def _page_parts(patterns: list[str], combined: re.Pattern[str]) -> tuple[re.Pattern[str], ...]:
+    """The marker's patterns compiled one by one, when searching a page for each is the same test as
+    searching for their alternation (it is found exactly when one of them is) and faster: a pattern that
+    starts with a literal (``class="``, ``<script``) jumps between the places that literal occurs, where
+    the alternation tries every alternative at every character of the page (~2x on the development pages).
+    Not for patterns with capturing groups, where a back-reference would number the groups differently."""
+    if combined.groups or any(not pattern or pattern[0] in _SYNTAX_START for pattern in patterns):
+        return ()
+    return tuple(re.compile(pattern) for pattern in patterns)
 
 
 @dataclass(frozen=True)
@@ -117,8 +136,10 @@ class Markers:
                 if marker_spec.id in seen:
                     raise ConfigError(f"{where}.id: duplicate marker id {marker_spec.id!r}")
                 seen.add(marker_spec.id)
-                combined = _compile(marker_spec.match, where, line=group in _LINE_GROUPS)
-                marker = Marker(marker_spec.id, group, combined)
+                line = group in _LINE_GROUPS
+                combined = _compile(marker_spec.match, where, line=line)
+                parts = () if line else _page_parts(marker_spec.match, combined)
+                marker = Marker(marker_spec.id, group, combined, parts)
                 _check_examples(marker, marker_spec.examples, where)
                 groups.setdefault(group, []).append(marker)
         return cls(spec.thresholds, {group: tuple(markers) for group, markers in groups.items()})

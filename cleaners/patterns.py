@@ -48,6 +48,14 @@ def _base_category(regex: str) -> frozenset[str]:
     return frozenset(re.findall(regex, _BASE_UNIVERSE))
 
 
+@functools.lru_cache(maxsize=1)
+def _base_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Every character, the word characters and the others, of the base universe: a pattern whose literals
+    are all in it (nearly every pattern) checks against these, shared, instead of its own copies."""
+    word = _base_category(r"\w")
+    return _BASE_CHARS, word, _BASE_CHARS - word
+
+
 _CATEGORY_REGEX = {
     sre.CATEGORY_DIGIT: r"\d",
     sre.CATEGORY_NOT_DIGIT: r"\D",
@@ -60,6 +68,8 @@ _CATEGORY_REGEX = {
 }
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT))
 _ZERO_WIDTH = (sre.ASSERT, sre.ASSERT_NOT)
+# The nodes ``_Checker.visit`` looks into (those that can hold a repetition); it skips every other node.
+_NESTED = frozenset((sre.SUBPATTERN, sre.BRANCH, *_ZERO_WIDTH, *_REPEATS))
 
 
 class UnsafePattern(ValueError):
@@ -72,11 +82,14 @@ class _Checker:
         parsed = sre_parse.parse(pattern) if parsed is None else parsed
         extra = {chr(c) for c in _literal_codes(parsed)} - _BASE_CHARS
         self.universe = _BASE_UNIVERSE + "".join(sorted(extra))
-        self.all = _BASE_CHARS | extra
         self._extra = "".join(sorted(extra))
         self._categories: dict[Any, frozenset[str]] = {}
-        self.word = self._category(sre.CATEGORY_WORD)
-        self.nonword = self.all - self.word
+        if extra:
+            self.all = _BASE_CHARS | extra
+            self.word = self._category(sre.CATEGORY_WORD)
+            self.nonword = self.all - self.word
+        else:  # the usual case: the base universe's sets, built once per process rather than per pattern
+            self.all, self.word, self.nonword = _base_sets()
 
     def _category(self, code: Any) -> frozenset[str]:
         """The universe's characters of a category: the base universe's (computed once per process) and
@@ -84,7 +97,9 @@ class _Checker:
         found = self._categories.get(code)
         if found is None:
             regex = _CATEGORY_REGEX.get(code, r"[\s\S]")
-            found = _base_category(regex) | frozenset(re.findall(regex, self._extra))
+            found = _base_category(regex)
+            if self._extra:
+                found = found | frozenset(re.findall(regex, self._extra))
             self._categories[code] = found
         return found
 
@@ -172,6 +187,8 @@ class _Checker:
 
     def scan(self, nodes: list[Any], chains: list[list[list[Any]]], in_loop: bool) -> None:
         for index, (op, av) in enumerate(nodes):
+            if op not in _NESTED:
+                continue  # an atom or an anchor holds no repetition: ``visit`` has nothing to check there
             rest = list(nodes[index + 1 :])
             self.visit(op, av, [[rest, *chain] for chain in chains], in_loop)
 

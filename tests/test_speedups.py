@@ -67,3 +67,37 @@ def test_trafilaturas_parser_gives_the_same_classes_after_install() -> None:
         "InputElement",
         "HtmlElement",
     ]
+
+
+def test_readability_describes_elements_only_for_its_debug_log() -> None:
+    """Every call of ``describe`` in readability-lxml sits in a ``log.debug(...)`` call, so naming elements
+    only when that log is on changes nothing else; with it on, the names are readability's own."""
+    import ast
+    import logging
+
+    from readability import readability as module
+    from readability.debug import describe
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    inside_debug: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "debug":
+            inside_debug.update(id(inner) for inner in ast.walk(node))
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "describe"
+    ]
+    assert calls and all(id(call) in inside_debug for call in calls)
+    assert module.describe is speedups.describe_when_logged
+
+    element = lxml_html.fromstring("<div id='a'><p class='b c'>x</p></div>").find(".//p")
+    log = logging.getLogger(module.__name__)
+    level = log.level
+    try:
+        log.setLevel(logging.INFO)
+        assert speedups.describe_when_logged(element) == ""
+        log.setLevel(logging.DEBUG)
+        assert speedups.describe_when_logged(element) == describe(element)
+    finally:
+        log.setLevel(level)

@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 from cleaners.config import ConfigError
-from crawler.runner import EXIT_CONFIG, run_crawl
 from crawler.sites import split_config_args
 
 
@@ -49,6 +48,8 @@ def add_crawl_arguments(parser: argparse.ArgumentParser) -> None:
 
 def crawl_command(args: argparse.Namespace) -> int:
     """Run `presswash crawl` from parsed arguments; returns the exit status."""
+    from crawler.runner import EXIT_CONFIG, run_crawl  # here: every command builds this parser, few crawl
+
     overrides: dict[str, Any] = dict(args.set)
     try:
         sites_file, clean_config = split_config_args(args.config, args.sites_file, args.clean_config)

@@ -8,12 +8,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cleaners.redact import redact
 from crawler.config import load_recurring_settings, state_location
-from crawler.state import open_state_store
-from crawler.state.records import RunRecord, parse_iso, stale_run
+
+if TYPE_CHECKING:
+    from crawler.state.records import RunRecord
 
 _COLUMNS = (
     ("started", 20),
@@ -32,6 +33,8 @@ _COLUMNS = (
 
 
 def _short_time(value: str | None) -> str:
+    from crawler.state.records import parse_iso  # here: every command builds the CLI's parser
+
     moment = parse_iso(value)
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
@@ -68,6 +71,9 @@ def format_runs(runs: Sequence[RunRecord]) -> str:
 def _with_stale_runs_marked(location: str, runs: list[RunRecord]) -> list[RunRecord]:
     """Runs left "running" by a killed process shown (and, when the store is writable, recorded) as
     interrupted (crawler.state.stale_run)."""
+    from crawler.state import open_state_store
+    from crawler.state.records import stale_run
+
     marked = {run.run_id: stale for run in runs if (stale := stale_run(run)) is not None}
     if not marked:
         return runs
@@ -97,6 +103,8 @@ def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
 
 def runs_command(args: argparse.Namespace, stream: IO[str] | None = None) -> int:
     """List past runs from the run log; returns the exit status (0, or 1 when there is no state yet)."""
+    from crawler.state import open_state_store
+
     out = stream or sys.stdout
     from crawler.config import load_scale_settings
 

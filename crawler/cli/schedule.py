@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config import load_recurring_settings
-from crawler.scheduler import run_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +37,7 @@ def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
 def schedule_command(args: argparse.Namespace) -> int:
     """Run `presswash schedule` from parsed arguments; returns the exit status."""
     logging.getLogger(__name__).setLevel(logging.INFO)  # a daemon's starts and ends belong in its log
+    from crawler.scheduler import run_scheduler  # here: every command builds this parser, few schedule
     from crawler.sites import split_config_args
 
     args.config, args.clean_config = split_config_args(args.config, args.sites_file, args.clean_config)

@@ -7,7 +7,6 @@ import sys
 from typing import TYPE_CHECKING
 
 from crawler.config import REDIS_URL_ENV, check_prefix, load_scale_settings
-from crawler.scaleout.coordinator import push_seeds
 
 if TYPE_CHECKING:
     pass
@@ -38,6 +37,7 @@ def seed_command(args: argparse.Namespace) -> int:
     """Queue each site's feeds, sitemaps and start URLs in Redis; `presswash crawl --site` processes take them."""
     import redis
 
+    from crawler.scaleout.coordinator import push_seeds
     from crawler.sites import load_sites, split_config_args
 
     sites_file, config = split_config_args(args.config, args.sites, args.clean_config)
