@@ -783,6 +783,8 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
             items = [_visible_text(item) for item in element.iterchildren("li")]
             if any(_words(item) in lines for item in items if item):
                 continue
+            if any(_words(item.text) in lines for item in element.iter("li") if item.text and item.text.strip()):
+                continue  # the pass holds some items of it: a nested list whose sub-items it kept one a line
             triples = set().union(*(_triples(item) for item in items))
             if len(triples & chosen.triples) > LIST_MAX_HELD * len(triples):
                 continue  # the pass holds it already, written another way (items joined, names dropped)

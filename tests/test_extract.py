@@ -1075,7 +1075,7 @@ def test_story_headings_and_lists_a_pass_left_out_are_put_back() -> None:
     """A pass that kept the paragraphs only (trafilatura's loose-paragraph recovery): the subheading and
     the list among them (in a wrapper) come back in place; what is set apart (an aside box, a figure gallery), nested
     deeper than the paragraphs, a heading over links the pass dropped, and a list the pass already holds
-    in another form stay out."""
+    in another form (its sentences, or some items of a nested list) stay out."""
     related = "".join(
         f"<li><a href='/s/{n}'>Another story about the town and its river number {n}</a></li>" for n in range(5)
     )
@@ -1092,14 +1092,19 @@ def test_story_headings_and_lists_a_pass_left_out_are_put_back() -> None:
         f"<h3>Read more from our reporters</h3><ul>{related}</ul>"
         f"<p>{_P4}</p>"
         "<ul><li>Residents of the lower town flooded twice in ten years</li></ul>"
+        "<ol><li>Engineers<ol><li>Hydrologists</li><li>Surveyors</li></ol></li></ol>"
         f"<p>{_P5}</p></div></body></html>"
     )
-    chosen = _tree_candidate("precision", f"<body><p>{_P1}</p><p>{_P2}</p><p>{_P3}</p><p>{_P4}</p><p>{_P5}</p></body>")
+    chosen = _tree_candidate(
+        "precision",
+        f"<body><p>{_P1}</p><p>{_P2}</p><p>{_P3}</p><p>{_P4}</p><list><item>Engineers</item>"
+        f"<item>Hydrologists</item></list><p>{_P5}</p></body>",
+    )
     assert extract.put_back_story_blocks(chosen, tree) == 2
     lines = chosen.text.split("\n")
     assert lines[:3] == [_P1, "What the plan costs", _P2]
     assert lines[3:6] == ["- Along the east bank near the old mill", "- Around the harbour and the ferry landing", _P3]
-    assert lines[6:] == [_P4, _P5]
+    assert lines[6:] == [_P4, "- Engineers", "- Hydrologists", _P5]
 
 
 def test_nothing_is_put_back_without_two_paragraphs_found_in_the_page() -> None:
