@@ -46,9 +46,10 @@ _PROBE_SENTENCES = (
     "1",
 )
 
-# A leading list marker, as trafilatura writes list items ("- item") and as dumps carry bullets.
+# A leading list marker, as trafilatura writes list items ("- item") and as dumps carry bullets, and the
+# emoji or pictographs that call-to-action lines open with ("🚀 Sign up for ...", "👉 Read more: ...").
 # Not stripped from a line without words ("* * *", "- -"), which is a separator, not a list item.
-_LIST_MARKER = re.compile(r"^(?:[-*•·▪◦‣►▸]\s+)+(?=.*\w)")
+_LIST_MARKER = re.compile(r"^(?:[-*•·▪◦‣►▸]\s+|[\u2190-\u21ff\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?\s*)+(?=.*\w)")
 
 # `{name}` in a pattern refers to an entry of `macros:` (regex quantifiers like {2,5} are not names).
 _MACRO_REF = re.compile(r"\{([a-z_][a-z0-9_]*)\}")

@@ -250,6 +250,17 @@ def test_list_markers_do_not_hide_clutter() -> None:
     assert result.paragraphs == [CONTENT_BEFORE, CONTENT_AFTER]
 
 
+def test_emoji_opening_a_call_to_action_does_not_hide_it() -> None:
+    lines = [
+        CONTENT_BEFORE,
+        "🚀 Sign up for The Replay newsletter",
+        "👉️ Subscribe to our weekly newsletter",
+        CONTENT_AFTER,
+    ]
+    assert RULES.apply(lines, None).paragraphs == [CONTENT_BEFORE, CONTENT_AFTER]
+    assert RULES.apply(["🚀 Launch day went well for the team.", CONTENT_AFTER], None).paragraphs[0].startswith("🚀")
+
+
 def test_first_paragraph_starting_like_a_byline_survives() -> None:
     first = "By noon, the streets were empty and the shops had closed their shutters."
     assert RULES.apply([first, CONTENT_AFTER], "Storm hits the coast").paragraphs == [first, CONTENT_AFTER]
