@@ -234,7 +234,7 @@ def clean_inputs(
             yield item
 
     items = not_done(_flatten(expand_inputs(specs, options.max_bytes, fetch), options.max_bytes))
-    pool = CleaningPool(workers, options.config_path, options.max_seconds, overrides=overrides) if workers > 1 else None
+    pool = CleaningPool(workers, options, options.max_seconds, overrides=overrides) if workers > 1 else None
     inline = options.replace(**dict(overrides)) if overrides else options
     results = pool.results(items) if pool is not None else _results_in_process(items, inline)
 

@@ -34,6 +34,7 @@ from typing import Any
 from cleaners.article import CleanResult, Rejected, RejectReason
 from cleaners.budget import HARD_GRACE_SECONDS
 from cleaners.document import RawDocument
+from cleaners.options import CleaningOptions
 
 # Documents read ahead per worker: enough to keep workers busy, few enough that memory stays flat.
 WINDOW_PER_WORKER = 8
@@ -63,7 +64,7 @@ def _die_with_parent() -> None:
 
 
 def _worker_main(
-    conn: Connection, config_path: str | None, parent_pid: int, overrides: tuple[tuple[str, Any], ...] = ()
+    conn: Connection, config: CleaningOptions | str | None, parent_pid: int, overrides: tuple[tuple[str, Any], ...] = ()
 ) -> None:
     """Worker loop: receive ``(seq, task)``, answer ``(seq, result, replace_me)``; None or EOF ends it.
     ``overrides``: one site's cleaning options (SiteConfig.cleaning_overrides), for every task of the run."""
@@ -76,7 +77,7 @@ def _worker_main(
     from cleaners.budget import clean_within_budget
     from cleaners.sources import read_file
 
-    worker.init_worker(config_path)
+    worker.init_worker(config)
     options = worker._overridden(overrides)
     while True:
         try:
@@ -128,18 +129,20 @@ def _describe_exit(code: int | None) -> str:
 
 
 class CleaningPool:
-    """``workers`` processes cleaning with the options of ``config_path``; see the module docstring."""
+    """``workers`` processes cleaning with ``config``: the run's options object (the very options the
+    caller cleans with, including any built or changed in code) or a config path each worker loads; see
+    the module docstring."""
 
     def __init__(
         self,
         workers: int,
-        config_path: str | None,
+        config: CleaningOptions | str | None,
         max_seconds: float,
         grace: float = HARD_GRACE_SECONDS,
         overrides: tuple[tuple[str, Any], ...] = (),
     ) -> None:
         self.size = max(1, workers)
-        self.config_path = config_path
+        self.config = config
         self.overrides = overrides
         self.grace = grace
         self.hard_seconds = max_seconds + grace if max_seconds > 0 else 0.0
@@ -151,7 +154,7 @@ class CleaningPool:
         parent_conn, child_conn = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
-            args=(child_conn, self.config_path, os.getpid(), self.overrides),
+            args=(child_conn, self.config, os.getpid(), self.overrides),
             name="presswash-clean",
         )
         process.daemon = True

@@ -1,8 +1,8 @@
 """Process-pool entry points: each worker builds its CleaningOptions once, then cleans many documents.
 
 trafilatura and langdetect are CPU-bound and hold the GIL, so both the crawl and `presswash clean` run
-them in a ``ProcessPoolExecutor`` with :func:`init_worker` as initializer. Only picklable values cross
-the process boundary: a config path in, RawDocument in, Article/Rejected out.
+them in worker processes with :func:`init_worker` as initializer. Only picklable values cross the process
+boundary: the options (or a config path) in, RawDocument in, Article/Rejected out.
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from cleaners.options import CleaningOptions, load_options
 _options: CleaningOptions | None = None
 
 
-def init_worker(config_path: str | None) -> None:
-    """Pool initializer: load rules, trafilatura settings and langdetect profiles once per process.
+def init_worker(config: CleaningOptions | str | None) -> None:
+    """Pool initializer: the options (given, or loaded from a config path), rules, trafilatura settings and
+    langdetect profiles, once per process.
 
     Ctrl-C reaches the whole process group: a worker ignores it, so only the parent stops (and shuts the
     pool down), instead of every worker printing a KeyboardInterrupt traceback."""
     global _options
     if multiprocessing.parent_process() is not None:  # a pool's worker, never a process calling us inline
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _options = load_options(config_path)
+    _options = config if isinstance(config, CleaningOptions) else load_options(config)
     _overridden.cache_clear()
     from cleaners.language import warm_up
 

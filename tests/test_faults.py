@@ -239,7 +239,7 @@ def test_a_hung_worker_is_killed_at_the_hard_deadline_and_replaced(tmp_path: Pat
     """A worker that never answers (here: stopped with SIGSTOP) costs its document, not the run."""
     config = write_config(tmp_path, max_seconds=1)
     root = make_corpus(tmp_path / "in", 6)
-    pool = CleaningPool(2, str(config), max_seconds=1, grace=0.5)
+    pool = CleaningPool(2, str(config), max_seconds=1, grace=0.5)  # a config path: each worker loads it
     tasks = [FileTask(str(path)) for path in sorted(root.iterdir())]
     results = pool.results(tasks)
     first = next(results)
@@ -374,6 +374,15 @@ def test_a_page_over_max_elements_is_too_complex_without_being_parsed(tmp_path: 
     stats = clean_inputs([str(root)], output=tmp_path / "out.jsonl", workers=2)
     assert stats.written == 2 and dict(stats.rejected) == {"too_complex": 1}
     assert "max_elements=100000" in stats.examples["too_complex"][0]["detail"]
+
+
+def test_pool_workers_clean_with_the_options_given_in_code(tmp_path: Path) -> None:
+    """Options built or changed in code, not read from a file: the workers use them, not the file's."""
+    root = make_corpus(tmp_path / "in", 3)
+    strict = load_options().replace(min_words=10_000)
+    for workers in (1, 2):
+        stats = clean_inputs([str(root)], output=tmp_path / f"out{workers}.jsonl", workers=workers, options=strict)
+        assert stats.written == 0 and sum(stats.rejected.values()) == 3, (workers, stats.rejected)
 
 
 def test_a_page_over_max_seconds_is_interrupted_and_the_run_goes_on(tmp_path: Path) -> None:
