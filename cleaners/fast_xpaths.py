@@ -210,17 +210,23 @@ class _Spec:
 _BLOCKS_OD = ("div", "item", "list", "p", "section", "span")
 
 
-def _raw_scroll(lit: list[str]) -> Test:
-    # [re:test(@id, A) or re:test(@class, A)][not(.//h1) or re:test(@id, B) or re:test(@class, B)]
+def _matched_unless(lit: list[str], exempt: Test) -> Test:
+    """``[re:test(@id, A) or re:test(@class, A)][EXEMPT or re:test(@id, B) or re:test(@class, B)]``: the
+    id or class matches A, and the element is exempt or its id or class matches B too."""
     outer_id, outer_class, inner_id, inner_class = map(_search, lit)
 
     def test(element: _Element) -> bool:
         ident, cls = element.get("id") or "", element.get("class") or ""
         if not (outer_id(ident) or outer_class(cls)):
             return False
-        return next(element.iterdescendants("h1"), None) is None or inner_id(ident) or inner_class(cls)
+        return exempt(element) or inner_id(ident) or inner_class(cls)
 
     return test
+
+
+def _raw_scroll(lit: list[str]) -> Test:
+    # [re:test(@id, A) or re:test(@class, A)][not(.//h1) or re:test(@id, B) or re:test(@class, B)]
+    return _matched_unless(lit, lambda element: next(element.iterdescendants("h1"), None) is None)
 
 
 def _raw_share(lit: list[str]) -> Test:
@@ -236,15 +242,7 @@ def _comments(lit: list[str]) -> Test:
 
 def _comments_and_lists(lit: list[str]) -> Test:
     # [re:test(@id, I) or re:test(@class, C)][not(self::ol or self::ul) or re:test(@id, I2) or re:test(@class, C2)]
-    by_id, by_class, list_id, list_class = map(_search, lit)
-
-    def test(element: _Element) -> bool:
-        ident, cls = element.get("id") or "", element.get("class") or ""
-        if not (by_id(ident) or by_class(cls)):
-            return False
-        return element.tag not in ("ol", "ul") or list_id(ident) or list_class(cls)
-
-    return test
+    return _matched_unless(lit, lambda element: element.tag not in ("ol", "ul"))
 
 
 def _overall_discard(lit: list[str]) -> Test:
