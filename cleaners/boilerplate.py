@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cleaners.article import Removal
 from cleaners.config import ConfigError, load_yaml, validate
-from cleaners.patterns import UnsafePattern, check_backtracking, unsafe_reason
+from cleaners.patterns import UnsafePattern, casefolded, check_backtracking, unsafe_reason
 from cleaners.text import normalize, word_count
 
 # Ordinary article sentences that no rule may match: a pattern that does is too broad to be safe.
@@ -467,8 +467,7 @@ def _checked_at_once(sources: list[str], macros: dict[str, str] | None) -> tuple
             pattern = _expand(source, macros, "") if macros is not None else source
         except ConfigError:
             return None
-        literal = re.sub(r"\\.", "", pattern)
-        if not pattern.strip() or literal != literal.casefold() or _NOT_ALONE_IN_ALTERNATION.search(pattern):
+        if not pattern.strip() or not casefolded(pattern) or _NOT_ALONE_IN_ALTERNATION.search(pattern):
             return None
         try:
             check_backtracking(pattern)  # parses it: re.error when invalid
@@ -502,8 +501,7 @@ def _expand(pattern: str, macros: dict[str, str], where: str, depth: int = 0) ->
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
     if not pattern.strip():
         raise ConfigError(f"{where}: empty pattern")
-    literal = re.sub(r"\\.", "", pattern)  # escapes such as \S or \W are not letters
-    if literal != literal.casefold():
+    if not casefolded(pattern):
         raise ConfigError(f"{where}: patterns match casefolded text; write {pattern.casefold()!r} (e.g. 'ss' for 'ß')")
     try:
         compiled = re.compile(pattern)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cleaners.article import Removal
 from cleaners.config import ConfigError, load_yaml, validate
-from cleaners.patterns import unsafe_reason
+from cleaners.patterns import casefolded, unsafe_reason
 from cleaners.text import normalize, word_count
 
 PAYWALLED = "paywalled"
@@ -150,8 +150,7 @@ def _compile(patterns: list[str], where: str, *, line: bool) -> re.Pattern[str]:
         at = f"{where}.match[{index}]"
         if not pattern.strip():
             raise ConfigError(f"{at}: empty pattern")
-        literal = re.sub(r"\\.", "", pattern)
-        if literal != literal.casefold():
+        if not casefolded(pattern):
             raise ConfigError(f"{at}: markers see casefolded text; write {pattern.casefold()!r}")
         try:
             compiled = re.compile(pattern)

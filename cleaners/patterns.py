@@ -72,6 +72,13 @@ _ZERO_WIDTH = (sre.ASSERT, sre.ASSERT_NOT)
 _NESTED = frozenset((sre.SUBPATTERN, sre.BRANCH, *_ZERO_WIDTH, *_REPEATS))
 
 
+def casefolded(pattern: str) -> bool:
+    """Whether a pattern's letters are casefolded, as the text the rules and markers match is (escapes
+    such as \\S or \\W are not letters): one with capitals could never match."""
+    literal = re.sub(r"\\.", "", pattern)
+    return literal == literal.casefold()
+
+
 class UnsafePattern(ValueError):
     """A pattern that can backtrack exponentially; the message says which part."""
 
