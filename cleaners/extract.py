@@ -365,9 +365,9 @@ def _block_text(element: HtmlElement) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def _link_chars(element: HtmlElement) -> int:
-    """The characters of an output block's link text (trafilatura's ``ref`` elements)."""
-    return sum(len("".join(ref.itertext())) for ref in element.iter("ref"))
+def _link_chars(element: HtmlElement, link: str = "ref") -> int:
+    """The characters of a block's link text: trafilatura's ``ref`` elements in its output, ``a`` in a page."""
+    return sum(len("".join(ref.itertext())) for ref in element.iter(link))
 
 
 def _held_by(triples: set[tuple[str, str, str]], other: Candidate) -> bool:
@@ -638,19 +638,24 @@ def _visible_text(element: HtmlElement) -> str:
     """A page element's text as a reader sees it: without what scripts and style sheets hold, a space where
     a block inside it (a paragraph, a line break) separates words, whitespace collapsed."""
     parts: list[str] = []
+    hidden = 0  # how many script/style/... elements the walk is inside
     for event, node in etree_iterwalk(element, events=("start", "end")):
         tag = node.tag if isinstance(node.tag, str) else ""
         if event == "start":
-            if tag in _NOT_TEXT or not tag:
+            hidden += tag in _NOT_TEXT
+            if hidden or not tag:
                 continue
             if tag in _HTML_BLOCKS or tag == "br":
                 parts.append(" ")
-            if node.text and not any(a.tag in _NOT_TEXT for a in node.iterancestors()):
+            if node.text:
                 parts.append(node.text)
         else:
+            hidden -= tag in _NOT_TEXT
+            if hidden:
+                continue
             if tag in _HTML_BLOCKS:
                 parts.append(" ")
-            if node is not element and node.tail and not any(a.tag in _NOT_TEXT for a in node.iterancestors()):
+            if node is not element and node.tail:
                 parts.append(node.tail)
     return " ".join("".join(parts).split())
 
@@ -665,11 +670,6 @@ def _set_apart(element: HtmlElement) -> bool:
         if style and _DISPLAY_NONE.search(style):
             return True
     return False
-
-
-def _link_chars_html(element: HtmlElement) -> int:
-    """The characters of a page element's link text."""
-    return sum(len("".join(link.itertext())) for link in element.iter("a"))
 
 
 def _words(text: str) -> str:
@@ -701,18 +701,18 @@ def _anchors(
     return anchors
 
 
-def _as_output(element: HtmlElement, text: str) -> HtmlElement | None:
-    """A page heading or list as trafilatura writes it in its output tree (``head``; ``list`` of ``item``)."""
+def _as_output(element: HtmlElement, text: str, items: list[str]) -> HtmlElement | None:
+    """A page heading (its ``text``) or list (its ``items``' texts) as trafilatura writes it in its output
+    tree: ``head``; ``list`` of ``item``."""
     if element.tag in _PAGE_HEADINGS:
         made = Element("head", rend=element.tag)
         made.text = text
     else:
         made = Element("list", rend=element.tag)
-        for item in element.iterchildren("li"):
-            if item_text := _visible_text(item):
-                entry = Element("item")
-                entry.text = item_text
-                made.append(entry)
+        for item_text in filter(None, items):
+            entry = Element("item")
+            entry.text = item_text
+            made.append(entry)
         if len(made) == 0:
             return None
     made.tail = "\n"
@@ -754,8 +754,7 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
     ]
     put_back, cursor = 0, 0
     for position, element in candidates:
-        parent = element.getparent()
-        if parent is None or any(a.tag in _PAGE_LISTS for a in element.iterancestors()):
+        if any(a.tag in _PAGE_LISTS for a in element.iterancestors()):
             continue
         distance = next((d for d, a in enumerate(element.iterancestors(), 1) if a in holding), None)
         if distance is None or distance > (
@@ -763,11 +762,12 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
         ):
             continue
         text = _visible_text(element)
-        if not text or _link_chars_html(element) >= EXTEND_MAX_LINK_SHARE * len(text) or _set_apart(element):
+        if not text or _link_chars(element, "a") >= EXTEND_MAX_LINK_SHARE * len(text) or _set_apart(element):
             continue
         while cursor + 1 < len(anchors) and anchors[cursor + 1][1] < position:
             cursor += 1
         following = anchors[cursor + 1][1]
+        items: list[str] = []
         if element.tag in _PAGE_HEADINGS:
             words = _words(text)
             if len(text.split()) > HEADING_MAX_WORDS or not words or words in lines:
@@ -788,7 +788,7 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
             triples = set().union(*(_triples(item) for item in items))
             if len(triples & chosen.triples) > LIST_MAX_HELD * len(triples):
                 continue  # the pass holds it already, written another way (items joined, names dropped)
-        made = _as_output(element, text)
+        made = _as_output(element, text, items)
         if made is None:
             continue
         blocks[anchors[cursor + 1][0]].addprevious(made)
