@@ -639,8 +639,12 @@ def _visible_text(element: HtmlElement) -> str:
     a block inside it (a paragraph, a line break) separates words, whitespace collapsed."""
     parts: list[str] = []
     hidden = 0  # how many script/style/... elements the walk is inside
-    for event, node in etree_iterwalk(element, events=("start", "end")):
+    for event, node in etree_iterwalk(element, events=("start", "end", "comment", "pi")):
         tag = node.tag if isinstance(node.tag, str) else ""
+        if event in ("comment", "pi"):  # reported once, with no end: only its tail is text
+            if not hidden and node.tail:
+                parts.append(node.tail)
+            continue
         if event == "start":
             hidden += tag in _NOT_TEXT
             if hidden or not tag:

@@ -1114,3 +1114,14 @@ def test_nothing_is_put_back_without_two_paragraphs_found_in_the_page() -> None:
     repeated = load_html(f"<html><body><div><p>{_P1}</p><h2>Costs</h2><p>{_P2}</p><p>{_P2}</p></div></body></html>")
     chosen = _tree_candidate("precision", f"<body><p>{_P1}</p><p>{_P2}</p></body>")
     assert extract.put_back_story_blocks(chosen, repeated) == 0  # the second paragraph is found twice: no anchor
+
+
+def test_visible_text_keeps_the_text_after_a_comment() -> None:
+    """trafilatura's parser drops comments, but a tree parsed otherwise keeps them: the text after one is
+    still the element's text (lxml's walk reports a comment once, with its tail)."""
+    from lxml.html import fromstring
+
+    heading = fromstring("<h2>What the <!-- cms:field -->plan<?php x ?> costs<script>var a</script> now</h2>")
+    assert extract._visible_text(heading) == "What the plan costs now"
+    items = fromstring("<ul><li>Along the <b>east</b><!-- note --> bank</li><li>Harbour</li></ul>")
+    assert extract._visible_text(items) == "Along the east bank Harbour"
