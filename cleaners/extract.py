@@ -5,7 +5,8 @@ output cannot, because it needs the page's structure, and what one extractor alo
 fails on different layouts:
 
 1. Before extraction, an article body split into several same-class containers (a layout that interleaves
-   ad rails with the text) is joined, since trafilatura only reads the first container.
+   ad rails with the text) is joined, since trafilatura only reads the first container; what no reader sees
+   (inline display:none, aria-hidden) is removed (``drop_hidden``).
 2. Candidates: trafilatura's precision pass (the cleanest on news pages), its balanced pass where precision
    kept less than half of its sentence text (precision sometimes prunes the story itself), and
    readability-lxml where it holds half as much sentence text again as the pass kept (both trafilatura
@@ -117,6 +118,7 @@ def extract_html(
         return None
     join_split_body(tree)
     unmark_link_lookalikes(tree)
+    drop_hidden(tree)
     found = _extract_document(tree, extractor, body_search=metadata == "full", mode=mode)
     if found is None:
         return None
@@ -1040,6 +1042,40 @@ _INLINE_DISCARDED = XPath(
     "//p//span[re:test(@id|@class, '(^|\\s)(link|bottom)(\\s|$)') or contains(@style, 'border')]",
     namespaces={"re": "http://exslt.org/regular-expressions"},
 )
+
+
+# Inline styles that hide an element from every reader.
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_MAYBE_HIDDEN = XPath("//body//*[@aria-hidden='true' or contains(@style, 'none') or contains(@style, 'hidden')]")
+# Hidden elements holding more than this share of the page's text are the page's content, shown by scripts.
+HIDDEN_MAX_SHARE = 0.5
+
+
+def drop_hidden(tree: HtmlElement) -> int:
+    """Remove what no reader sees, before the passes run: elements hidden by an inline style (display:none,
+    visibility:hidden: closed dialogs, off-screen menus, consent texts) or marked ``aria-hidden="true"``.
+
+    trafilatura prunes these too, but not when its discard rules together would remove too much of the page,
+    and then a hidden dialog's text (a republishing policy, a cookie notice) comes out after the story. The
+    ``hidden`` attribute is left alone: streaming server-rendered pages park their content in ``<div hidden>``
+    until a script moves it into place. If the hidden elements hold most of the page's text, the page shows
+    its content with scripts and nothing is removed. Returns the number of elements removed."""
+    found = [
+        element
+        for element in _MAYBE_HIDDEN(tree)
+        if element.get("aria-hidden") == "true" or _HIDDEN_STYLE.search(element.get("style") or "") is not None
+    ]
+    marked = set(found)
+    outer = [element for element in found if not any(a in marked for a in element.iterancestors())]
+    if not outer:
+        return 0
+    body = tree.find("body")
+    hidden_chars = sum(len(element.text_content()) for element in outer)
+    if hidden_chars > HIDDEN_MAX_SHARE * len((body if body is not None else tree).text_content()):
+        return 0
+    for element in outer:
+        element.drop_tree()  # its tail text stays
+    return len(outer)
 
 
 def unmark_link_lookalikes(tree: HtmlElement) -> None:
