@@ -20,7 +20,8 @@ fails on different layouts:
    (the headline and dateline come before the first real paragraph; newsletter boxes and "You may also
    like" headers after the last), its heading level, and whether it repeats an earlier block (pages that
    carry the story twice).
-4. The kept blocks are serialized to text, one line per block, as trafilatura's own text output does; the
+4. The kept blocks are serialized to text, one line per block, as trafilatura's own text output does (a
+   line break inside a sentence of a wrapped paragraph is joined: ``join_soft_breaks``); the
    headline comes from ``cleaners/headline.py`` and the page's kind from ``cleaners/page_type.py``.
 
 No rule here names a site, a language or a phrase: the second pass (config/boilerplate.yaml) is the place
@@ -126,6 +127,7 @@ def extract_html(
     body = document.body
     authors = _split_list(document.author, ";")
     filter_blocks(body, document.title, authors)
+    join_soft_breaks(body)
     _strip_links(body)
     text = xmltotxt(body, False)
     paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
@@ -155,6 +157,50 @@ def extract_html(
         page_type=page_type,
         cut_after_story=cut,
     )
+
+
+_ENDS_SENTENCE = frozenset(".!?:;")
+
+
+# A line a break cuts inside a sentence is a wrapped line of prose when it holds at least this many
+# characters (text pasted from a fixed-width source wraps at 60-80); verse and address lines are shorter.
+SOFT_BREAK_MIN_LINE = 50
+
+
+def join_soft_breaks(body: HtmlElement) -> int:
+    """Join the lines of a paragraph that a line break cuts inside a sentence of prose: a long line that
+    ends no sentence, then a word in lower case ("... accessories used in a<br>fitness facility"). Text
+    pasted from a fixed-width source keeps its line ends as ``<br>``; a browser shows them, but the text
+    output would make each a paragraph of its own. Short lines (verse, addresses, a title over its
+    author), lines that start with a capital, a digit, a mark or a web address stay as they are. Only
+    breaks directly in a block are joined. Returns the number of breaks joined."""
+    joined = 0
+    for block in dict.fromkeys(lb.getparent() for lb in body.iter("lb")):
+        if block is None or block.tag in _PREFORMATTED:
+            continue
+        line = block.text or ""
+        for child in list(block):
+            if child.tag != "lb":
+                line += "".join(child.itertext()) + (child.tail or "")
+                continue
+            after = (child.tail or "").lstrip()
+            before = line.rstrip()
+            line = child.tail or ""
+            if (
+                len(before) < SOFT_BREAK_MIN_LINE
+                or not after[:1].islower()
+                or before[-1] in _ENDS_SENTENCE
+                or after.split(None, 1)[0].startswith(("http", "www."))
+            ):
+                continue
+            previous = child.getprevious()
+            if previous is None:
+                block.text = (block.text or "").rstrip() + " " + after
+            else:
+                previous.tail = (previous.tail or "").rstrip() + " " + after
+            block.remove(child)
+            joined += 1
+    return joined
 
 
 def _strip_links(body: HtmlElement) -> None:
@@ -248,7 +294,7 @@ def _prose_lines(text: str) -> Iterator[str]:
     """The lines of a candidate's text as sentence text is counted: a table row split into its cells,
     link targets left out (a URL is not words of the page), lines made mostly of link text skipped."""
     for row in text.split("\n"):
-        for line in row.split("|") if row.startswith("|") else (row,):
+        for line in row.split("|") if row.lstrip().startswith("|") else (row,):
             links = sum(len(match.group(1)) for match in _LINK.finditer(line))
             if links:
                 line = _LINK.sub(r"\1", line)
@@ -913,7 +959,33 @@ def _readability(tree: HtmlElement, options: Extractor) -> Candidate | None:
     body, text = sanitize_tree(found, options)
     if body is None or not text or not text.strip():
         return None
+    if _collapse_whitespace(body):
+        text = xmltotxt(body, False)
     return Candidate("readability", body, text, *prose_of(body))
+
+
+# HTML's whitespace, which a browser collapses (not the no-break space, which it keeps).
+_WHITESPACE_RUN = re.compile(r"[ \t\n\r\f]+")
+_LOOSE_SPACE = re.compile(r"[ \t\n\r\f]{2}|[\t\n\r\f]")
+_PREFORMATTED = frozenset({"code", "pre"})
+
+
+def _collapse_whitespace(body: HtmlElement) -> bool:
+    """Collapse runs of whitespace in the text of a readability candidate to one space, as a browser shows
+    them and as trafilatura's own passes write them: readability keeps the page's source line breaks inside
+    paragraphs ("decommissioned some\nhardware"), which the text output would turn into broken lines. Code
+    keeps its whitespace; line breaks of the page (``<br>``, trafilatura's ``lb``) are elements and stay.
+    Returns whether any text changed."""
+    kept = {node for block in body.iter(*_PREFORMATTED) for node in block.iter()}
+    changed = False
+    for element in body.iter():
+        if element not in kept and element.text and _LOOSE_SPACE.search(element.text):
+            element.text = _WHITESPACE_RUN.sub(" ", element.text)
+            changed = True
+        if element.tail and element.getparent() not in kept and _LOOSE_SPACE.search(element.tail):
+            element.tail = _WHITESPACE_RUN.sub(" ", element.tail)
+            changed = True
+    return changed
 
 
 def _metadata(tree: HtmlElement, extractor: Extractor, *, body_search: bool = True) -> Document:

@@ -1149,3 +1149,51 @@ def test_a_page_that_hides_most_of_its_text_keeps_it() -> None:
     tree = load_html(f"<html><body><p>Menu</p><div style='display:none'>{story_html(*STORY)}</div></body></html>")
     assert extract.drop_hidden(tree) == 0
     assert S4 in tree.find("body").text_content()
+
+
+def test_readability_text_has_the_page_whitespace_collapsed_except_in_code() -> None:
+    """readability keeps the source's line breaks inside a paragraph; the candidate's text must not."""
+    body = etree.fromstring(
+        "<body><p>In 1999, a company decommissioned some\nhardware,\n  including <hi>an\nHP</hi>\n box.</p>"
+        "<code>for x in y:\n    print(x)</code><p>Price:\xa0\xa0 10</p></body>"
+    )
+    assert extract._collapse_whitespace(body)
+    assert xmltotxt(body, False).split("\n") == [
+        "In 1999, a company decommissioned some hardware, including an HP box.",
+        "for x in y:",
+        "    print(x)",
+        "Price:\xa0\xa0 10",
+    ]
+
+
+def test_a_table_row_is_counted_cell_by_cell_whatever_its_leading_space() -> None:
+    row = " | Kyle Busch | 5040 points in the season | 5 wins and one pole | 17 top five finishes |"
+    cells = [line.strip() for line in extract._prose_lines(row) if line.strip()]
+    assert cells == ["Kyle Busch", "5040 points in the season", "5 wins and one pole", "17 top five finishes"]
+
+
+def test_wrapped_lines_of_prose_are_joined_and_verse_addresses_and_links_are_not() -> None:
+    body = etree.fromstring(
+        "<body><p>Gym equipment refers to the various machines, tools, and accessories used in a<lb/>\n"
+        "fitness facility to help individuals achieve their fitness goals. These<lb/>\n"
+        "equipment are designed to target different muscle groups.</p>"
+        "<p>Do not raise<lb/>your small voice against it. And do not<lb/>take cover.</p>"
+        "<p>Flos Showroom<lb/>corso Monforte, 15, Milan</p>"
+        "<p>The sources we used for the numbers in this article on the market<lb/>https://example.com/a</p>"
+        "<p>The second long line of this paragraph ends with a full stop here.<lb/>then a lower case line.</p>"
+        "</body>"
+    )
+    assert extract.join_soft_breaks(body) == 2
+    assert xmltotxt(body, False).split("\n") == [
+        "Gym equipment refers to the various machines, tools, and accessories used in a fitness facility to help "
+        "individuals achieve their fitness goals. These equipment are designed to target different muscle groups.",
+        "Do not raise",
+        "your small voice against it. And do not",
+        "take cover.",
+        "Flos Showroom",
+        "corso Monforte, 15, Milan",
+        "The sources we used for the numbers in this article on the market",
+        "https://example.com/a",
+        "The second long line of this paragraph ends with a full stop here.",
+        "then a lower case line.",
+    ]
