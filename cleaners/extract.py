@@ -865,42 +865,42 @@ def page_prose(tree: HtmlElement) -> int:
     own line breaks may differ a little): a further candidate that would need more to win is not run.
     Measured: the same choices as running every candidate on all but a few of the development pages, for
     about half the readability runs."""
-    total, line, linked, in_link = 0, [], 0, 0
-
-    def add(text: str | None) -> None:
-        nonlocal linked
-        if text:
-            line.append(text)
-            if in_link:
-                linked += len(text)
-
-    def flush() -> None:
-        nonlocal total, linked
-        text = "".join(line)
-        if len(_WORD.findall(text)) >= PROSE_MIN_WORDS and linked < PROSE_MAX_LINK_SHARE * len(text):
-            total += len(text.strip())
-        line.clear()
-        linked = 0
-
+    total, parts, linked, in_link = 0, [], 0, 0  # the line's texts, and how much of them is link text
     body = tree.find("body")
+    # one walk, the line's test written out where a block starts and ends (the walk is most of the time:
+    # a nested function called per text was twice the walk again); a line with no text is no line
     for event, element in etree_iterwalk(body if body is not None else tree, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
+        tag = element.tag
         if event == "start":
-            if tag in _INVISIBLE or not tag:
+            if tag.__class__ is not str or tag in _INVISIBLE:
                 continue
-            if tag in _HTML_BLOCKS:
-                flush()
+            if parts and tag in _HTML_BLOCKS:
+                total += _line_prose("".join(parts), linked)
+                parts, linked = [], 0
             if tag == "a":
                 in_link += 1
-            add(element.text)  # the text before its first child
+            text = element.text  # the text before its first child
         else:
-            if tag in _HTML_BLOCKS:
-                flush()
-            if tag == "a" and in_link:
-                in_link -= 1
-            add(element.tail)
-    flush()
-    return total
+            if tag.__class__ is str:
+                if parts and tag in _HTML_BLOCKS:
+                    total += _line_prose("".join(parts), linked)
+                    parts, linked = [], 0
+                if tag == "a" and in_link:
+                    in_link -= 1
+            text = element.tail
+        if text:
+            parts.append(text)
+            if in_link:
+                linked += len(text)
+    return total + _line_prose("".join(parts), linked)
+
+
+def _line_prose(text: str, linked: int) -> int:
+    """A page line's sentence text (``page_prose``): its characters if it has PROSE_MIN_WORDS words and less
+    than PROSE_MAX_LINK_SHARE of link text, else 0. (n words take at least 2n - 1 characters.)"""
+    if len(text) < 2 * PROSE_MIN_WORDS - 1 or len(_WORD.findall(text)) < PROSE_MIN_WORDS:
+        return 0
+    return len(text.strip()) if linked < PROSE_MAX_LINK_SHARE * len(text) else 0
 
 
 class _Readability(ReadabilityDocument):

@@ -1197,3 +1197,77 @@ def test_wrapped_lines_of_prose_are_joined_and_verse_addresses_and_links_are_not
         "The second long line of this paragraph ends with a full stop here.",
         "then a lower case line.",
     ]
+
+
+# --- page_prose: the walk written out, the same counts as the walk it replaced --------------------------------
+
+
+def _page_prose_reference(tree: HtmlElement) -> int:
+    """``page_prose`` as first written (a nested function per text and per block boundary): the reference
+    its faster form must equal."""
+    total, line, linked, in_link = 0, [], 0, 0
+
+    def add(text: str | None) -> None:
+        nonlocal linked
+        if text:
+            line.append(text)
+            if in_link:
+                linked += len(text)
+
+    def flush() -> None:
+        nonlocal total, linked
+        text = "".join(line)
+        if len(extract._WORD.findall(text)) >= extract.PROSE_MIN_WORDS and linked < (
+            extract.PROSE_MAX_LINK_SHARE * len(text)
+        ):
+            total += len(text.strip())
+        line.clear()
+        linked = 0
+
+    body = tree.find("body")
+    for event, element in etree.iterwalk(body if body is not None else tree, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in extract._INVISIBLE or not tag:
+                continue
+            if tag in extract._HTML_BLOCKS:
+                flush()
+            if tag == "a":
+                in_link += 1
+            add(element.text)
+        else:
+            if tag in extract._HTML_BLOCKS:
+                flush()
+            if tag == "a" and in_link:
+                in_link -= 1
+            add(element.tail)
+    flush()
+    return total
+
+
+PAGE_PROSE_CASES = [
+    "<html><body><p>one two three four five</p><p>one two three four</p></body></html>",
+    "<html><body><div>a b c d e<a href='#'>f g h i j k l m n o p</a></div><p>x</p></body></html>",
+    "<html><body><p>lead text <script>var a = 1 2 3 4 5;</script>after the script one two</p></body></html>",
+    "<html><body><p>1 2 3<!-- a comment --> 4 5 6</p><svg><text>s v g t e x t</text></svg>tail a b c d</body></html>",
+    "<html><body>  \n  <p>a b c d e</p>  \n\t <span>f g h</span> i j<br>k l m n o</body></html>",
+    "<html><p>no body element one two three four five</p></html>",
+    "<html><body><a href='#'>link one two three four</a> plain five six seven eight nine ten</body></html>",
+]
+
+
+def test_page_prose_counts_as_the_reference_walk() -> None:
+    """On hand-made cases (comments, scripts, svg, links, loose text) and on every golden and benchmark page,
+    prepared as ``extract_html`` prepares them."""
+    pages = [(f"case{i}", case.encode()) for i, case in enumerate(PAGE_PROSE_CASES)] + _metadata_pages()
+    for name, content in pages:
+        for parser in (None, etree.HTMLParser(remove_comments=False, remove_pis=False)):
+            html = decode_html(content, None)
+            tree = load_html(html) if parser is None else etree.fromstring(html, parser).getroottree().getroot()
+            if tree is None:
+                continue
+            if parser is None:
+                join_split_body(tree)
+                extract.unmark_link_lookalikes(tree)
+                extract.drop_hidden(tree)
+            assert extract.page_prose(tree) == _page_prose_reference(tree), name
