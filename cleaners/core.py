@@ -1,7 +1,8 @@
 """The one cleaning flow: raw document -> Article | Rejected. Both the crawl and `presswash clean` call it.
 
-Stage order lives here and nowhere else: size and type checks, decoding, extraction (HTML) or dump
-parsing (text), mojibake repair, the second pass, length and language checks, then the record.
+Stage order lives here and nowhere else: size and type checks, decoding (and, for HTML, repair of the
+mojibake in the markup itself, before extraction drops half of it), extraction (HTML) or dump parsing
+(text), mojibake repair of the text, the second pass, length and language checks, then the record.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from cleaners.article import Article, CleanResult, Rejected, RejectReason, Removal
-from cleaners.decode import decode_html, decode_text, looks_binary, with_detected_utf16
+from cleaners.decode import MOJIBAKE_HINT, decode_html, decode_text, looks_binary, repair_mojibake, with_detected_utf16
 from cleaners.document import RawDocument
 from cleaners.extract import extract_html
 from cleaners.flags import judge, load_markers
@@ -32,12 +33,6 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".php", ".asp", ".aspx")
 _HTML_SNIFF = re.compile(rb"<(!doctype html|html|head|body|p|div|article)\b", re.I)
 _BLOCK_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
-# UTF-8 read as Latin-1/windows-1252 leaves a lead character (Â..ô) followed by a continuation byte's
-# character: a cheap test that spares ftfy's costlier check (~0.2 ms a paragraph) on clean text.
-_MOJIBAKE_HINT = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
-    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
-)
 
 
 def clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
@@ -95,6 +90,8 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         declared_lang = html_lang(raw.content)
         extractor = options.extractor_for(raw.url, raw.fetched_at)
         html = decode_html(raw.content, raw.content_type)
+        if options.fix_mojibake:
+            html = repair_mojibake(html)
         page = extract_html(html, extractor, metadata=options.metadata, mode=options.extraction)
         if page is None or not page.paragraphs:
             return reject(RejectReason.NO_CONTENT, "no main text found in the HTML")
@@ -120,7 +117,7 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         if not paragraphs:
             return reject(RejectReason.NO_CONTENT, "no text after the title line")
 
-    if options.fix_mojibake and _MOJIBAKE_HINT.search(f"{title}\n" + "\n".join(paragraphs)):
+    if options.fix_mojibake and MOJIBAKE_HINT.search(f"{title}\n" + "\n".join(paragraphs)):
         import ftfy  # here, not at the top: most documents never need it, and importing it is ~0.1 s a start
 
         title = ftfy.fix_encoding(title) if title else title

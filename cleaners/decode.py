@@ -9,6 +9,7 @@ characters are dropped from every decoded text.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import replace
 
 import charset_normalizer
@@ -191,3 +192,50 @@ def _decode_text(content: bytes) -> str:
         except (UnicodeDecodeError, LookupError):
             pass
     return content.decode("utf-8", errors="replace")
+
+
+# UTF-8 read as Latin-1/windows-1252 leaves a lead character (Â..ô) followed by a continuation byte's
+# character: a cheap test that spares ftfy's costlier check (~0.2 ms a paragraph) on clean text.
+MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+# The lead characters of the mojibake of the common scripts (Latin accents and punctuation: Ã Â â; emoji:
+# ð; Cyrillic: Ð Ñ; Greek: Î Ï; Arabic: Ø Ù; Hebrew: ×; Indic and CJK: à ä å æ ç è é). Looking for each
+# with ``in`` is about three times faster than the hint's regular expression over a whole page.
+_MOJIBAKE_LEADS = ("\u00c3", "\u00c2", "\u00e2", "\u00f0", "\u00d0", "\u00d1", "\u00ce", "\u00cf", "\u00d8", "\u00d9")
+_MOJIBAKE_LEADS += ("\u00d7", "\u00e0", "\u00e4", "\u00e5", "\u00e6", "\u00e7", "\u00e8", "\u00e9")
+# Scripts and style sheets: their text is not the page's, and ftfy over a page's inline JSON costs seconds.
+_CODE_BLOCKS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# A run of text between two tags longer than this is data, not the page's text: left alone.
+MOJIBAKE_MAX_RUN = 20_000
+
+
+def repair_mojibake(html: str) -> str:
+    """The page with its mis-decoded runs of text repaired ("Investorâ\\x80\\x99s" -> "Investor’s").
+
+    A page that was once decoded as Latin-1 or windows-1252 and saved again as UTF-8 carries its mojibake in
+    the markup itself, whatever charset we read it with. It must be repaired before extraction: trafilatura
+    drops the C1 control characters of "â\\x80\\x99", and "Investorâs" is past repair. Only the runs of
+    text between two tags that show the mojibake hint are handed to ftfy (``fix_encoding``, which changes a
+    run only when it decodes to better text), not scripts or style sheets; a clean page costs a few
+    substring searches (well under a millisecond)."""
+    if not any(lead in html for lead in _MOJIBAKE_LEADS) or MOJIBAKE_HINT.search(html) is None:
+        return html
+    import ftfy  # here, not at the top: most documents never need it, and importing it is ~0.1 s a start
+
+    code = [match.span() for match in _CODE_BLOCKS.finditer(html)]
+    parts: list[str] = []
+    done = 0
+    for match in MOJIBAKE_HINT.finditer(html):
+        if match.start() < done or any(a <= match.start() < b for a, b in code):
+            continue
+        start = max(html.rfind("<", 0, match.start()), html.rfind(">", 0, match.start())) + 1
+        ends = [i for i in (html.find("<", match.end()), html.find(">", match.end())) if i >= 0]
+        end = min(ends, default=len(html))
+        if end - start > MOJIBAKE_MAX_RUN:
+            done = end
+            continue
+        parts += [html[done:start], ftfy.fix_encoding(html[start:end])]
+        done = end
+    return "".join(parts) + html[done:] if parts else html

@@ -113,6 +113,32 @@ def test_mojibake_is_repaired(options: CleaningOptions) -> None:
     assert "The café’s owner said so." in result.text
 
 
+def test_mojibake_in_the_page_markup_is_repaired_before_extraction(options: CleaningOptions) -> None:
+    """A page whose text was decoded as Latin-1 once and saved as UTF-8 ("Investor\u00e2\x80\x99s"): extraction
+    drops the C1 characters, so the repair must come first; scripts are left alone."""
+    garbled = "’".encode().decode("latin-1")  # "\u00e2\x80\x99"
+    body = f"<p>{PARAGRAPH} The owner{garbled}s view.</p>" * 3
+    page = html_page(body + f"<script>var s = 'caf{'é'.encode().decode('latin-1')}';</script>")
+    page = page.replace("Budget approved", f"The Investor{garbled}s Guide")
+    result = clean(RawDocument(page.encode(), url="https://ex.com/guide"), options)
+    assert isinstance(result, Article)
+    assert result.title == "The Investor’s Guide"
+    assert "The owner’s view." in result.text and garbled not in result.text
+
+
+def test_repair_mojibake_leaves_clean_pages_and_code_alone() -> None:
+    from cleaners.decode import repair_mojibake
+
+    clean_page = "<html><body><p>SÃO PAULO, Français, café, naïve, Ελληνικά, русский</p></body></html>"
+    assert repair_mojibake(clean_page) is clean_page
+    garbled = "é".encode().decode("latin-1")
+    page = f"<html><head><script>var s='{garbled}';</script></head><body><p>caf{garbled}</p></body></html>"
+    assert (
+        repair_mojibake(page)
+        == f"<html><head><script>var s='{garbled}';</script></head><body><p>café</p></body></html>"
+    )
+
+
 def test_publication_date_after_fetch_is_dropped(options: CleaningOptions) -> None:
     head = '<meta property="article:published_time" content="2031-05-01T10:00:00Z">'
     page = html_page(f"<p>{PARAGRAPH}</p>" * 3, head=head).encode()
