@@ -67,6 +67,7 @@ from cleaners import speedups
 from cleaners.headline import choose_headline
 from cleaners.live_blog import add_missing_updates, live_updates
 from cleaners.page_type import PageType, classify_page
+from cleaners.text import HTML_BLOCK_TAGS, visible_text
 
 # trafilatura logs every page it cannot use, and oddities inside pages, at WARNING/ERROR: in a long crawl
 # that is a line per page. We report rejections as typed values counted in the run's stats instead.
@@ -678,38 +679,7 @@ _PAGE_HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _PAGE_LISTS = frozenset({"ul", "ol"})
 _ANCHOR_SOURCES = frozenset({"p", "li", "blockquote", "pre", "dd"})
 _ANCHOR_BLOCKS = frozenset({"p", "list", "quote"})  # output blocks that anchor the pass in the page
-_NOT_TEXT = frozenset({"script", "style", "noscript", "template"})
 _ASIDE_TAGS = frozenset({"aside", "nav", "header", "footer", "form", "figure"})
-
-
-def _visible_text(element: HtmlElement) -> str:
-    """A page element's text as a reader sees it: without what scripts and style sheets hold, a space where
-    a block inside it (a paragraph, a line break) separates words, whitespace collapsed."""
-    parts: list[str] = []
-    hidden = 0  # how many script/style/... elements the walk is inside
-    for event, node in etree_iterwalk(element, events=("start", "end", "comment", "pi")):
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if event in ("comment", "pi"):  # reported once, with no end: only its tail is text
-            if not hidden and node.tail:
-                parts.append(node.tail)
-            continue
-        if event == "start":
-            hidden += tag in _NOT_TEXT
-            if hidden or not tag:
-                continue
-            if tag in _HTML_BLOCKS or tag == "br":
-                parts.append(" ")
-            if node.text:
-                parts.append(node.text)
-        else:
-            hidden -= tag in _NOT_TEXT
-            if hidden:
-                continue
-            if tag in _HTML_BLOCKS:
-                parts.append(" ")
-            if node is not element and node.tail:
-                parts.append(node.tail)
-    return " ".join("".join(parts).split())
 
 
 def _set_apart(element: HtmlElement) -> bool:
@@ -813,7 +783,7 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
             HEADING_MAX_DISTANCE if element.tag in _PAGE_HEADINGS else LIST_MAX_DISTANCE
         ):
             continue
-        text = _visible_text(element)
+        text = visible_text(element)
         if not text or _link_chars(element, "a") >= EXTEND_MAX_LINK_SHARE * len(text) or _set_apart(element):
             continue
         while cursor + 1 < len(anchors) and anchors[cursor + 1][1] < position:
@@ -832,7 +802,7 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
         else:
             if any(True for _ in element.iter("figure", "figcaption")):
                 continue  # a gallery: its items are captions
-            items = [_visible_text(item) for item in element.iterchildren("li")]
+            items = [visible_text(item) for item in element.iterchildren("li")]
             if any(_words(item) in lines for item in items if item):
                 continue
             if any(_words(item.text) in lines for item in element.iter("li") if item.text and item.text.strip()):
@@ -850,11 +820,6 @@ def put_back_story_blocks(chosen: Candidate, tree: HtmlElement) -> int:
     return put_back
 
 
-_HTML_BLOCKS = frozenset(
-    {"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "footer"}
-    | {"form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "main", "nav", "ol", "p", "pre", "section"}
-    | {"table", "tbody", "td", "th", "thead", "tr", "ul", "body", "center", "font"}
-)
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link", "svg"})
 
 
@@ -874,7 +839,7 @@ def page_prose(tree: HtmlElement) -> int:
         if event == "start":
             if tag.__class__ is not str or tag in _INVISIBLE:
                 continue
-            if parts and tag in _HTML_BLOCKS:
+            if parts and tag in HTML_BLOCK_TAGS:
                 total += _line_prose("".join(parts), linked)
                 parts, linked = [], 0
             if tag == "a":
@@ -882,7 +847,7 @@ def page_prose(tree: HtmlElement) -> int:
             text = element.text  # the text before its first child
         else:
             if tag.__class__ is str:
-                if parts and tag in _HTML_BLOCKS:
+                if parts and tag in HTML_BLOCK_TAGS:
                     total += _line_prose("".join(parts), linked)
                     parts, linked = [], 0
                 if tag == "a" and in_link:

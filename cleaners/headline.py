@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
+from cleaners.text import visible_text
+
 _WORD = re.compile(r"\w+")
 # A separator between a title and a site name: spaced pipe, dash, en/em dash, middle dot, double colon.
 _SEPARATOR = re.compile(r"\s+(?:\||-|\u2013|\u2014|\u00b7|::|\u2022|/|»)\s+")
@@ -58,7 +60,7 @@ def page_h1s(tree: HtmlElement) -> list[str]:
     without logos: an <h1> that is one link to the site's home page names the site, not the story."""
     found = []
     for element in tree.iter("h1"):
-        text = _clean(element.text_content())
+        text = visible_text(element)  # "(US)<br>Your Guide" reads "(US) Your Guide", not "(US)Your Guide"
         if not text or len(text) > MAX_CHARS or text in found or _is_home_link(element, text):
             continue
         found.append(text)

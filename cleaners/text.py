@@ -1,4 +1,5 @@
-"""Text normalization shared by rule matching, hashing and deduplication.
+"""Text normalization shared by rule matching, hashing and deduplication, and a page element's text as a
+reader sees it (extraction, headline).
 
 Rules match on a normalized form (so a non-breaking space or a curly apostrophe does not defeat a
 pattern) while the output keeps the original characters.
@@ -9,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+
+from lxml.etree import iterwalk
+from lxml.html import HtmlElement
 
 _WHITESPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
@@ -84,3 +88,45 @@ def content_hash(paragraphs: list[str]) -> str:
 def stable_id(key: str) -> str:
     """A short, stable id (128 bits of blake2b): same key, same id, on every machine and run."""
     return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
+
+
+# --- a page element's text as a reader sees it -----------------------------------------------------------
+
+# Elements whose text is not shown as text.
+NOT_TEXT_TAGS = frozenset({"script", "style", "noscript", "template"})
+# Elements that start a new block of text: their text does not run on into the text beside them.
+HTML_BLOCK_TAGS = frozenset(
+    {"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "footer"}
+    | {"form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "main", "nav", "ol", "p", "pre", "section"}
+    | {"table", "tbody", "td", "th", "thead", "tr", "ul", "body", "center", "font"}
+)
+
+
+def visible_text(element: HtmlElement) -> str:
+    """A page element's text as a reader sees it: without what scripts and style sheets hold, a space where
+    a block inside it (a paragraph, a line break) separates words, whitespace collapsed."""
+    parts: list[str] = []
+    hidden = 0  # how many script/style/... elements the walk is inside
+    for event, node in iterwalk(element, events=("start", "end", "comment", "pi")):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event in ("comment", "pi"):  # reported once, with no end: only its tail is text
+            if not hidden and node.tail:
+                parts.append(node.tail)
+            continue
+        if event == "start":
+            hidden += tag in NOT_TEXT_TAGS
+            if hidden or not tag:
+                continue
+            if tag in HTML_BLOCK_TAGS or tag == "br":
+                parts.append(" ")
+            if node.text:
+                parts.append(node.text)
+        else:
+            hidden -= tag in NOT_TEXT_TAGS
+            if hidden:
+                continue
+            if tag in HTML_BLOCK_TAGS:
+                parts.append(" ")
+            if node is not element and node.tail:
+                parts.append(node.tail)
+    return " ".join("".join(parts).split())

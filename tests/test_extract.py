@@ -35,6 +35,7 @@ from cleaners.decode import decode_html
 from cleaners.document import RawDocument
 from cleaners.extract import ExtractedPage, extract_html, filter_blocks, join_split_body
 from cleaners.options import CleaningOptions, load_options
+from cleaners.text import HTML_BLOCK_TAGS, visible_text
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 URL = "https://ex.com/news/council-budget"
@@ -1122,9 +1123,9 @@ def test_visible_text_keeps_the_text_after_a_comment() -> None:
     from lxml.html import fromstring
 
     heading = fromstring("<h2>What the <!-- cms:field -->plan<?php x ?> costs<script>var a</script> now</h2>")
-    assert extract._visible_text(heading) == "What the plan costs now"
+    assert visible_text(heading) == "What the plan costs now"
     items = fromstring("<ul><li>Along the <b>east</b><!-- note --> bank</li><li>Harbour</li></ul>")
-    assert extract._visible_text(items) == "Along the east bank Harbour"
+    assert visible_text(items) == "Along the east bank Harbour"
 
 
 def test_what_no_reader_sees_is_removed_before_the_passes() -> None:
@@ -1230,13 +1231,13 @@ def _page_prose_reference(tree: HtmlElement) -> int:
         if event == "start":
             if tag in extract._INVISIBLE or not tag:
                 continue
-            if tag in extract._HTML_BLOCKS:
+            if tag in HTML_BLOCK_TAGS:
                 flush()
             if tag == "a":
                 in_link += 1
             add(element.text)
         else:
-            if tag in extract._HTML_BLOCKS:
+            if tag in HTML_BLOCK_TAGS:
                 flush()
             if tag == "a" and in_link:
                 in_link -= 1

@@ -48,3 +48,9 @@ def test_site_name_cut_from_either_end_by_name_or_domain() -> None:
 def test_a_title_whose_parts_are_all_story_is_left_alone() -> None:
     assert strip_site_name("Left - right: a debate", "Some Paper", "somepaper.com") == "Left - right: a debate"
     assert strip_site_name("No separator here", "No", None) == "No separator here"
+
+
+def test_an_h1_broken_over_lines_reads_with_spaces_and_without_its_script() -> None:
+    tree = page("<h1>Top MBA Programs of 2025 (US)<br>Your Guide to <b>Business</b> Schools<script>x=1</script></h1>")
+    found = choose_headline(tree, None, None, None)
+    assert found.text == "Top MBA Programs of 2025 (US) Your Guide to Business Schools"
