@@ -1272,3 +1272,13 @@ def test_page_prose_counts_as_the_reference_walk() -> None:
                 extract.unmark_link_lookalikes(tree)
                 extract.drop_hidden(tree)
             assert extract.page_prose(tree) == _page_prose_reference(tree), name
+
+
+def test_a_copyright_year_is_not_a_publication_date(options: CleaningOptions) -> None:
+    """htmldate's last resort returns January 1st of the copyright year; a page that writes that day keeps it."""
+    body = story_html(*STORY) + "<p class='copyright'>© 2023 Example Times</p>"
+    assert run(options, page(body)).published is None
+    written = '<meta property="article:published_time" content="2023-01-01T08:00:00Z">'
+    assert run(options, page(body, head_html=written)).published == "2023-01-01"
+    in_text = story_html(*STORY) + "<p>Published January 1, 2023</p>"
+    assert run(options, page(in_text)).published == "2023-01-01"
