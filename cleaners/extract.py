@@ -66,7 +66,7 @@ from trafilatura.xpaths import BODY_XPATH
 from cleaners import speedups
 from cleaners.headline import choose_headline
 from cleaners.live_blog import add_missing_updates, live_updates
-from cleaners.page_type import PageType, classify_page
+from cleaners.page_type import PageType, classify_page, page_structure
 from cleaners.text import HTML_BLOCK_TAGS, visible_text
 
 # trafilatura logs every page it cannot use, and oddities inside pages, at WARNING/ERROR: in a long crawl
@@ -118,9 +118,8 @@ def extract_html(
     tree = load_html(html)
     if tree is None:
         return None
-    join_split_body(tree)
-    unmark_link_lookalikes(tree)
-    drop_hidden(tree)
+    structure = page_structure(tree)  # the page as parsed, as the page-type model was trained on it
+    prepare_tree(tree)
     found = _extract_document(tree, extractor, body_search=metadata == "full", mode=mode)
     if found is None:
         return None
@@ -147,6 +146,7 @@ def extract_html(
         title=headline.text,
         published=document.date or None,  # as the model was trained: htmldate's date, guesses included
         authors=authors,
+        structure=structure,
     )
     return ExtractedPage(
         title=headline.text,
@@ -205,6 +205,14 @@ def join_soft_breaks(body: HtmlElement) -> int:
             block.remove(child)
             joined += 1
     return joined
+
+
+def prepare_tree(tree: HtmlElement) -> None:
+    """The page as the passes read it: a split body joined, link lookalikes inside sentences unmarked, what
+    no reader sees removed."""
+    join_split_body(tree)
+    unmark_link_lookalikes(tree)
+    drop_hidden(tree)
 
 
 def _strip_links(body: HtmlElement) -> None:

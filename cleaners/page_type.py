@@ -145,10 +145,30 @@ def _url_features(url: str | None) -> dict[str, float]:
     }
 
 
-def page_features(
-    tree: HtmlElement, *, url: str | None, text: str, title: str | None, published: str | None, authors: list[str]
-) -> dict[str, float]:
-    """The named features of one page (read-only on ``tree``); the model's inputs, also used in training."""
+@dataclass(frozen=True, slots=True)
+class PageStructure:
+    """What the page's markup says, read before anything changes the tree (``page_structure``): the model
+    was trained on the page as parsed, with what scripts or styles hide still in it (its menus and dialogs
+    are evidence of the kind of page)."""
+
+    types: frozenset[str]  # JSON-LD @type and microdata itemtype names, lower case
+    og_types: frozenset[str]
+    published_meta: bool
+    article_meta: bool
+    counts: dict[str, int]
+    ld_published: bool
+    long_paragraphs: int
+    classes: str  # every class attribute, lower case, space-joined
+    body_chars: int
+    link_chars: int
+    alike: dict[tuple[str, str], int]
+    text_blocks: int
+    p_chars: int
+    best_block: int
+
+
+def page_structure(tree: HtmlElement) -> PageStructure:
+    """The features of the page's markup (read-only on ``tree``): one tag-filtered walk and four XPaths."""
     types: set[str] = set()
     og_types: set[str] = set()
     published_meta = False
@@ -223,6 +243,39 @@ def page_features(
     text_blocks = sum(alike.values())
     p_chars = sum(block_sizes)
     best_block = max(block_sizes, default=0)
+    return PageStructure(
+        types=frozenset(types),
+        og_types=frozenset(og_types),
+        published_meta=published_meta,
+        article_meta=article_meta,
+        counts=counts,
+        ld_published=any('"datePublished"' in script for script in ld_scripts),
+        long_paragraphs=long_paragraphs,
+        classes=classes,
+        body_chars=body_chars,
+        link_chars=link_chars,
+        alike=alike,
+        text_blocks=text_blocks,
+        p_chars=p_chars,
+        best_block=best_block,
+    )
+
+
+def page_features(
+    tree: HtmlElement,
+    *,
+    url: str | None,
+    text: str,
+    title: str | None,
+    published: str | None,
+    authors: list[str],
+    structure: PageStructure | None = None,
+) -> dict[str, float]:
+    """The named features of one page (read-only on ``tree``); the model's inputs, also used in training.
+    ``structure``: the page's ``page_structure``, where the caller read it before changing the tree."""
+    st = structure if structure is not None else page_structure(tree)
+    types, og_types, counts, classes = st.types, st.og_types, st.counts, st.classes
+    body_chars, p_chars, best_block, alike = st.body_chars, st.p_chars, st.best_block, st.alike
 
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     text_chars = sum(len(line) for line in lines)
@@ -243,7 +296,7 @@ def page_features(
         "og_article": float("article" in og_types),
         "og_product": float(any("product" in t for t in og_types)),
         "og_website": float("website" in og_types),
-        "meta_published": float(published_meta),
+        "meta_published": float(st.published_meta),
         "has_published": float(bool(published)),
         "has_author": float(bool(authors)),
         "article_elements": math.log1p(counts["article"]),
@@ -256,7 +309,7 @@ def page_features(
         "best_block": math.log1p(best_block),
         "best_block_share": min(best_block / body_chars, 1.0),
         "block_concentration": best_block / p_chars if p_chars else 0.0,
-        "long_paragraphs": math.log1p(long_paragraphs),
+        "long_paragraphs": math.log1p(st.long_paragraphs),
         "text_chars": math.log1p(text_chars),
         "text_share": min(text_chars / body_chars, 1.0),
         "paragraphs": math.log1p(n_lines),
@@ -270,7 +323,7 @@ def page_features(
         "has_title": float(bool(title)),
         "title_words": float(min(len(headline.split()), 20)),
         "title_question": float(headline.endswith("?")),
-        "ld_published": float(any('"datePublished"' in script for script in ld_scripts)),
+        "ld_published": float(st.ld_published),
         "cta_markup": math.log1p(classes.count("btn") + classes.count("button")),
         "forum_markup": math.log1p(
             classes.count("avatar") + classes.count("reply") + classes.count("vote") + classes.count("username")
@@ -279,15 +332,15 @@ def page_features(
         "product_markup": math.log1p(classes.count("product")),
         "short_line_share": short_lines / n_lines if n_lines else 0.0,
         "text_prices": math.log1p(len(_PRICE_IN_TEXT.findall(text))),
-        "meta_article": float(article_meta),
-        "text_blocks": math.log1p(text_blocks),
+        "meta_article": float(st.article_meta),
+        "text_blocks": math.log1p(st.text_blocks),
         "alike_blocks": math.log1p(max(alike.values(), default=1) - 1),
         "ld_person": float("person" in types),
         "ld_page": float(bool(types & _PAGE_TYPES)),
         "ld_faq": float("faqpage" in types),
         "ld_comment": float(bool(types & _COMMENT_TYPES)),
         "ld_any": float(bool(types)),
-        "link_share": min(link_chars / body_chars, 1.0),
+        "link_share": min(st.link_chars / body_chars, 1.0),
         "images": math.log1p(counts["img"]),
         "sections": math.log1p(counts["section"]),
         "figures": math.log1p(counts["figure"]),
@@ -541,14 +594,24 @@ def score_features(features: dict[str, float], model: PageTypeModel | None = Non
 
 
 def classify_page(
-    tree: HtmlElement, *, url: str | None, text: str, title: str | None, published: str | None, authors: list[str]
+    tree: HtmlElement,
+    *,
+    url: str | None,
+    text: str,
+    title: str | None,
+    published: str | None,
+    authors: list[str],
+    structure: PageStructure | None = None,
 ) -> PageType:
     """Whether the page is an article, with a probability-like score and the main reasons.
 
     ``tree`` is the page as parsed (``trafilatura.utils.load_html``), read only; ``text`` the extracted main
-    text (paragraphs joined with newlines) and the rest the extracted metadata, which may be empty.
+    text (paragraphs joined with newlines) and the rest the extracted metadata, which may be empty;
+    ``structure`` the tree's ``page_structure`` read before the tree was changed, where it was.
     """
-    return score_features(page_features(tree, url=url, text=text, title=title, published=published, authors=authors))
+    return score_features(
+        page_features(tree, url=url, text=text, title=title, published=published, authors=authors, structure=structure)
+    )
 
 
 def __getattr__(name: str) -> float:

@@ -251,3 +251,33 @@ def test_exported_trees_match_scikit_learn_and_are_deterministic() -> None:
 
 # The development corpora's figures (articles kept, other pages recognised, by presswash's whole pipeline)
 # are gated with the extraction scores in tests/test_quality_floor.py (floors in bench/floors.json).
+
+
+def test_the_page_is_typed_as_parsed_before_hidden_elements_are_removed() -> None:
+    """extract_html removes what no reader sees before its passes; the model was trained on the page as
+    parsed, hidden menus and dialogs included, so it reads the structure first (``page_structure``)."""
+    from cleaners.extract import extract_html, prepare_tree
+    from cleaners.options import load_options
+
+    menu = "".join(f"<li><a href='/s/{n}'>Section number {n}</a></li>" for n in range(30))
+    story = "".join(
+        f"<p>{'The council met on Monday and approved the budget for next year. ' * 4}</p>" for _ in range(5)
+    )
+    html = (
+        "<html><head><title>Council approves budget</title></head><body>"
+        f"<nav style='display:none'><ul>{menu}</ul></nav><article><h1>Council approves budget</h1>{story}</article>"
+        "</body></html>"
+    )
+    raw = load_html(html)
+    structure = page_type.page_structure(raw)
+    prepared = load_html(html)
+    prepare_tree(prepared)
+    common = {"url": "https://ex.com/news/council", "text": "text", "title": "t", "published": None, "authors": []}
+    assert page_features(prepared, **common) != page_features(raw, **common)  # the hidden menu is evidence
+    assert page_features(prepared, **common, structure=structure) == page_features(raw, **common)
+    page = extract_html(html, load_options().extractor_for(common["url"], None))
+    assert page is not None and page.page_type is not None
+    expected = classify_page(
+        raw, url=common["url"], text="\n".join(page.paragraphs), title=page.title, published=None, authors=[]
+    )
+    assert page.page_type == expected
