@@ -12,6 +12,9 @@ So, in order:
    (" | ", " - ", " – ", " — ", " · ", " :: ") that is the site's name (``og:site_name``), or its domain;
 4. the metadata title as it is.
 
+In steps 1 and 2 the <h1> loses a site-name segment or a dangling separator of its own, and gives way to the
+metadata title where it holds all of that title plus a label or a date ("Blog: ...", "Dec 18 2025 ...").
+
 Each step says which evidence it used (``Headline.source``), so a wrong title can be traced.
 """
 
@@ -44,7 +47,7 @@ _HOST_NOISE = frozenset({"www", "com", "org", "net", "co", "uk", "io", "de", "fr
 @dataclass(frozen=True, slots=True)
 class Headline:
     text: str | None
-    source: str  # h1-matching-title, single-h1, title-without-site, title, none
+    source: str  # h1-matching-title, single-h1, title-inside-h1, title-without-site, title, none
 
 
 def _words(text: str) -> list[str]:
@@ -83,15 +86,41 @@ def choose_headline(tree: HtmlElement, title: str | None, sitename: str | None, 
         for h1 in h1s:
             words = _words(h1)
             if len(words) >= MIN_WORDS and sum(w in title_words for w in words) >= H1_IN_TITLE * len(words):
-                return Headline(h1, "h1-matching-title")
+                return _agreed(h1, title, names_site)
     if len(h1s) == 1 and len(_words(h1s[0])) >= MIN_WORDS:
-        return Headline(h1s[0], "single-h1")
+        return _agreed(h1s[0], title, names_site, "single-h1") if title else Headline(h1s[0], "single-h1")
     if not title:
         return Headline(h1s[0] if h1s else None, "h1" if h1s else "none")
     stripped = _strip_site(title, names_site)
     if stripped != title:
         return Headline(stripped, "title-without-site")
     return Headline(title, "title")
+
+
+def _agreed(h1: str, title: str, is_site: Callable[[str], bool], source: str = "h1-matching-title") -> Headline:
+    """The headline an <h1> and the metadata title agree on: the <h1> without a site-name segment or a
+    separator left dangling ("How meditation rewires brains |"), or the title without its site name
+    where the <h1> holds all of it and more that is a label or a date the theme put in the heading ("Dec 18
+    2025 Preparing a transition", "Blog: Best agencies"); a longer headline whose title was cut short
+    ("Composition techniques in landscape photography" over "Composition techniques in Landscape") stays."""
+    heading = _strip_site(h1, is_site).rstrip(" |-\u2013\u2014\u00b7:\u2022/»").strip() or h1
+    plain = _strip_site(title, is_site)
+    if len(_words(plain)) >= MIN_WORDS and _words(plain) != _words(heading) and _inside(plain, heading):
+        extra = _around(plain, heading)
+        if any(ch.isdigit() for ch in extra) or heading.split(None, 1)[0].endswith(":"):
+            return Headline(plain, "title-inside-h1")
+    return Headline(heading, source)
+
+
+def _around(shorter: str, longer: str) -> str:
+    """The words of ``longer`` around ``shorter``'s (which ``_inside`` found in it)."""
+    inner, outer = " ".join(_words(shorter)), " ".join(_words(longer))
+    return outer.replace(inner, " ", 1)
+
+
+def _inside(shorter: str, longer: str) -> bool:
+    """Whether ``shorter``'s words appear, in order and together, in ``longer``."""
+    return f" {' '.join(_words(shorter))} " in f" {' '.join(_words(longer))} "
 
 
 def strip_site_name(title: str, sitename: str | None, hostname: str | None) -> str:

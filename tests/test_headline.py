@@ -54,3 +54,24 @@ def test_an_h1_broken_over_lines_reads_with_spaces_and_without_its_script() -> N
     tree = page("<h1>Top MBA Programs of 2025 (US)<br>Your Guide to <b>Business</b> Schools<script>x=1</script></h1>")
     found = choose_headline(tree, None, None, None)
     assert found.text == "Top MBA Programs of 2025 (US) Your Guide to Business Schools"
+
+
+def test_an_h1_that_carries_the_site_name_or_a_dangling_separator_is_cut() -> None:
+    tree = page("<h1>Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst</h1>")
+    found = choose_headline(tree, "Critics’ Choice: Best UK Art Exhibitions 2025 – Artlyst - Artlyst", "Artlyst", None)
+    assert found.text == "Critics’ Choice: Best UK Art Exhibitions 2025"
+    tree = page("<h1>How meditation rewires brains and improves health |</h1>")
+    found = choose_headline(tree, "How meditation rewires brains and improves health | Opinion", None, None)
+    assert found.text == "How meditation rewires brains and improves health"
+
+
+def test_a_label_or_date_the_theme_puts_in_the_h1_is_left_out_but_a_longer_headline_stays() -> None:
+    dated = page("<h1>Dec 18 2025 Preparing a transition in Debusine</h1>")
+    found = choose_headline(dated, "Preparing a transition in Debusine", "Colin's blog", None)
+    assert (found.text, found.source) == ("Preparing a transition in Debusine", "title-inside-h1")
+    labelled = page("<h1>Blog: Best Social Media Advertising Agencies in 2025</h1>")
+    found = choose_headline(labelled, "Best Social Media Advertising Agencies in 2025 | Acme", "Acme", None)
+    assert found.text == "Best Social Media Advertising Agencies in 2025"
+    longer = page("<h1>Composition techniques in landscape photography</h1>")
+    found = choose_headline(longer, "Composition techniques in Landscape", None, None)
+    assert found.text == "Composition techniques in landscape photography"
