@@ -105,6 +105,39 @@ def _split_list(value: str | list[str] | None, separator: str) -> list[str]:
     return out
 
 
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+# What a byline widget glues to a name: a label before it ("Author", "Written by"), a date after it
+# ("February 8", "Last Updated August 1, 2025").
+_AUTHOR_LABEL = re.compile(r"^(?:author|authors|written by|posted by|reviewed by|by|name)\s*:?\s+", re.IGNORECASE)
+_DAY_OR_YEAR = r"(?:\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|,?\s+\d{4})"
+_AUTHOR_DATE = re.compile(  # a month alone may be a surname (Theresa May): only with a day, a year or a label
+    rf"(?:^|\s+)(?:(?:last\s+)?(?:updated|published|posted)(?:\s+on)?\s+{_MONTH}(?:{_DAY_OR_YEAR})?|(?:on\s+)?{_MONTH}{_DAY_OR_YEAR})$",
+    re.IGNORECASE,
+)
+# Names a theme fills in where it has no author: no person.
+_NO_AUTHOR = frozenset(
+    {"author", "authors", "by", "written by", "posted by", "the author", "name", "undefined", "null", "none"}
+    | {"unknown", "admin", "administrator", "webmaster", "editor", "guest", "anonymous"}
+)
+_BARE_MONTH = re.compile(rf"^{_MONTH}$", re.IGNORECASE)
+
+
+def clean_authors(names: list[str]) -> list[str]:
+    """The author names without what a byline widget glued to them: a label before the name ("Author
+    Isaiah Shelton"), a date after it ("Supermove February 8"), or a placeholder instead of it ("Written
+    By", "Undefined", "Webmaster", a month alone)."""
+    cleaned: list[str] = []
+    for name in names:
+        name = _AUTHOR_DATE.sub("", _AUTHOR_LABEL.sub("", name.strip())).strip(" ,;|-")
+        if not name or name.casefold() in _NO_AUTHOR or _BARE_MONTH.match(name) or name in cleaned:
+            continue
+        cleaned.append(name)
+    return cleaned
+
+
 def extract_html(
     html: str, extractor: Extractor, *, metadata: str = "full", mode: str = "compare"
 ) -> ExtractedPage | None:
@@ -125,7 +158,7 @@ def extract_html(
         return None
     document, extracted_by, cut = found
     body = document.body
-    authors = _split_list(document.author, ";")
+    authors = clean_authors(_split_list(document.author, ";"))
     filter_blocks(body, document.title, authors)
     join_soft_breaks(body)
     _strip_links(body)

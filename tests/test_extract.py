@@ -1282,3 +1282,15 @@ def test_a_copyright_year_is_not_a_publication_date(options: CleaningOptions) ->
     assert run(options, page(body, head_html=written)).published == "2023-01-01"
     in_text = story_html(*STORY) + "<p>Published January 1, 2023</p>"
     assert run(options, page(in_text)).published == "2023-01-01"
+
+
+def test_author_names_lose_what_a_byline_widget_glued_to_them() -> None:
+    names = ["Author Isaiah Shelton", "Supermove February 8", "Cazzy Magennis Last Updated August 1", "On December 9"]
+    names += ["Written By", "Undefined", "Dec", "Name", "Theresa May", "Mark March", "Isaiah Shelton"]
+    assert extract.clean_authors(names) == [
+        "Isaiah Shelton",
+        "Supermove",
+        "Cazzy Magennis",
+        "Theresa May",
+        "Mark March",
+    ]
