@@ -1145,8 +1145,8 @@ _INLINE_DISCARDED = XPath(
 )
 
 
-# Inline styles that hide an element from every reader.
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Inline styles that may hide an element from every reader (``_DISPLAY_NONE`` decides, declaration by
+# declaration: display:none or visibility:hidden, not backface-visibility:hidden).
 _MAYBE_HIDDEN = XPath("//body//*[@aria-hidden='true' or contains(@style, 'none') or contains(@style, 'hidden')]")
 # Hidden elements holding more than this share of the page's text are the page's content, shown by scripts.
 HIDDEN_MAX_SHARE = 0.5
@@ -1164,7 +1164,7 @@ def drop_hidden(tree: HtmlElement) -> int:
     found = [
         element
         for element in _MAYBE_HIDDEN(tree)
-        if element.get("aria-hidden") == "true" or _HIDDEN_STYLE.search(element.get("style") or "") is not None
+        if element.get("aria-hidden") == "true" or _DISPLAY_NONE.search(element.get("style") or "") is not None
     ]
     marked = set(found)
     outer = [element for element in found if not any(a in marked for a in element.iterancestors())]

@@ -1130,19 +1130,21 @@ def test_visible_text_keeps_the_text_after_a_comment() -> None:
 
 def test_what_no_reader_sees_is_removed_before_the_passes() -> None:
     """A closed dialog (display:none), an element marked aria-hidden and one hidden by visibility go; their
-    tail text and what the ``hidden`` attribute hides (streamed content a script moves into place) stay."""
+    tail text, what the ``hidden`` attribute hides (streamed content a script moves into place) and an element
+    whose only "hidden" is backface-visibility (a visible card) stay."""
     policy = "You may republish this article for free under a Creative Commons licence, with a link back. " * 3
     tree = load_html(
         "<html><body><div class='story'>"
         f"<p>{S1}</p><p>{S2}<span aria-hidden='true'>★</span> and more.</p>"
         f"<div role='dialog' style='DISPLAY: none !important'><p>{policy}</p></div>tail text"
         f"<div style='visibility:hidden'><p>Cookie settings</p></div>"
-        f"<div hidden id='S:0'><p>{S3}</p></div><p>{S4}</p></div></body></html>"
+        f"<div hidden id='S:0'><p>{S3}</p></div><div style='backface-visibility: hidden'><p>{S4}</p></div>"
+        "</div></body></html>"
     )
     assert extract.drop_hidden(tree) == 3
     text = " ".join(tree.find("body").text_content().split())
     assert "republish" not in text and "★" not in text and "Cookie settings" not in text
-    assert "tail text" in text and S3 in text and f"{S2} and more." in text
+    assert "tail text" in text and S3 in text and S4 in text and f"{S2} and more." in text
 
 
 def test_a_page_that_hides_most_of_its_text_keeps_it() -> None:
