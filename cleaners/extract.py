@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import trafilatura
-from lxml.etree import Comment, Element, ProcessingInstruction, XPath, strip_elements, strip_tags, tostring
+from lxml.etree import Comment, Element, ProcessingInstruction, XPath, strip_elements, strip_tags
 from lxml.etree import iterwalk as etree_iterwalk
 from lxml.html import HtmlElement, fragment_fromstring
 from readability import Document as ReadabilityDocument
@@ -170,7 +170,7 @@ def extract_html(
     tags = _split_list(document.tags, ",") or _split_list(document.categories, ",")
     headline = choose_headline(tree, document.title, document.sitename, document.hostname)
     published = document.date or None
-    if published and published[5:10] == "01-01" and not _writes_new_year(tree, published[:4]):
+    if published and published[5:10] == "01-01" and not _writes_new_year(html, published[:4]):
         published = None  # htmldate's last resort: the copyright year, or a year seen in the page
     page_type = classify_page(
         tree,
@@ -1006,15 +1006,16 @@ _NEW_YEAR = (
 )
 
 
-def _writes_new_year(tree: HtmlElement, year: str) -> bool:
-    """Whether the page writes January 1st of ``year`` anywhere (its markup included: meta tags, JSON-LD).
+def _writes_new_year(html: str, year: str) -> bool:
+    """Whether the page (``html``, as fetched) writes January 1st of ``year`` anywhere, its markup included:
+    meta tags, JSON-LD.
 
     htmldate's last resorts, when a page gives no date, are the copyright year ("© 2025") and any year the
     page mentions, both returned as January 1st of that year: a guess, not the day the story was published,
     and wrong on most pages (on the WCXB development articles, 65 of the 66 January 1st dates). A January
     1st the page itself writes is a date."""
     pattern = re.compile(_NEW_YEAR.format(year=year), re.IGNORECASE)
-    return pattern.search(tostring(tree, encoding="unicode")) is not None
+    return pattern.search(html) is not None
 
 
 def _metadata(tree: HtmlElement, extractor: Extractor, *, body_search: bool = True) -> Document:
