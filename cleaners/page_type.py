@@ -161,10 +161,14 @@ class PageStructure:
     classes: str  # every class attribute, lower case, space-joined
     body_chars: int
     link_chars: int
-    alike: dict[tuple[str, str], int]
-    text_blocks: int
+    alike: dict[tuple[str, str], int]  # blocks of prose (>= 100 characters) per parent (tag, class)
     p_chars: int
     best_block: int
+
+    @property
+    def text_blocks(self) -> int:
+        """The page's blocks of prose: one per parent of <p> with at least 100 characters of them."""
+        return sum(self.alike.values())
 
 
 def page_structure(tree: HtmlElement) -> PageStructure:
@@ -240,7 +244,6 @@ def page_structure(tree: HtmlElement) -> PageStructure:
         if size >= 100:
             key = (str(parent.tag), parent.get("class") or "")
             alike[key] = alike.get(key, 0) + 1
-    text_blocks = sum(alike.values())
     p_chars = sum(block_sizes)
     best_block = max(block_sizes, default=0)
     return PageStructure(
@@ -255,7 +258,6 @@ def page_structure(tree: HtmlElement) -> PageStructure:
         body_chars=body_chars,
         link_chars=link_chars,
         alike=alike,
-        text_blocks=text_blocks,
         p_chars=p_chars,
         best_block=best_block,
     )
