@@ -34,7 +34,7 @@ import contextlib
 import copy
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import trafilatura
@@ -1244,6 +1244,9 @@ _BLOCKISH_TAGS = _BLOCK_TAGS | _CONTAINER_TAGS | {"quote"}
 LINK_DENSE = 0.8
 # This many link blocks in a row are a list of other stories, whatever their markup (p, li or h*).
 LINK_RUN = 3
+# A list of links whose items have at most this many words each names things (products, tools, sources),
+# where another story's headline has more; between the story's paragraphs it is the story's own.
+LINK_NAME_MAX_WORDS = 6
 # Link blocks longer than this are not headlines (a paragraph that happens to be one long link).
 LINK_BLOCK_MAX_CHARS = 200
 # A paragraph shorter than this, before the first real one, is a kicker, dateline or title, not the story.
@@ -1427,6 +1430,15 @@ def _is_headline_cluster(block: _Block) -> bool:
     return block.headline_links >= 2 and block.link_share >= LINK_DENSE and own_words <= CLUSTER_MAX_OWN_WORDS
 
 
+def _names_in_story(blocks: list[_Block], indexes: Sequence[int]) -> bool:
+    """A list of linked names (products, tools, sources: a few words each, not headlines) with the story's
+    paragraphs on both sides: the story lists those things; another story's headline is longer."""
+    if max(blocks[i].words for i in indexes) > LINK_NAME_MAX_WORDS:
+        return False
+    before = any(_is_body_paragraph(b) for b in blocks[: indexes[0]])
+    return before and any(_is_body_paragraph(b) for b in blocks[indexes[-1] + 1 :])
+
+
 def _mark_link_lists(blocks: list[_Block], drop: list[bool]) -> None:
     """Lists of links to other stories: link-only lists, runs of link blocks, labelled links, and the
     heading that introduces any of them ("Don't miss", "Related posts")."""
@@ -1440,7 +1452,7 @@ def _mark_link_lists(blocks: list[_Block], drop: list[bool]) -> None:
         if block.element.tag == "item" and parent is not None and parent.tag == "list":
             by_list.setdefault(parent, []).append(index)
     for indexes in by_list.values():
-        if len(indexes) >= 2 and all(link[i] for i in indexes):
+        if len(indexes) >= 2 and all(link[i] for i in indexes) and not _names_in_story(blocks, indexes):
             for i in indexes:
                 hit[i] = True
     # runs of link blocks, whatever their markup
@@ -1449,7 +1461,7 @@ def _mark_link_lists(blocks: list[_Block], drop: list[bool]) -> None:
         end = start
         while end < len(blocks) and link[end]:
             end += 1
-        if end - start >= LINK_RUN:
+        if end - start >= LINK_RUN and not _names_in_story(blocks, range(start, end)):
             for i in range(start, end):
                 hit[i] = True
         start = end + 1 if end == start else end

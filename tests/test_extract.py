@@ -153,6 +153,16 @@ def test_run_of_three_link_blocks_is_removed(wrap: Callable[..., str]) -> None:
     assert filtered(p(S1), *links, p(S2)) == [S1, S2]
 
 
+@pytest.mark.parametrize("wrap", [ul, None], ids=["list", "run-of-paragraphs"])
+def test_linked_names_between_story_paragraphs_are_kept(wrap: Callable[..., str] | None) -> None:
+    # a list of the tools the story names (each a link, a few words): the story's own, unlike headlines
+    names = ["Chemical stripper gel", "Chip brush", "Plastic scraper"]
+    blocks = [wrap(*(a(n, f"/shop/{i}") for i, n in enumerate(names)))] if wrap else [p(a(n)) for n in names]
+    assert filtered(p(S1), *blocks, p(S2)) == [S1, *names, S2]
+    # the same names after the story's last paragraph are a list of links at its edge: removed
+    assert filtered(p(S1), p(S2), *blocks) == [S1, S2]
+
+
 def test_two_link_paragraphs_in_a_row_are_kept() -> None:
     assert filtered(p(S1), p(a(HEADLINES[0])), p(a(HEADLINES[1])), p(S2)) == [S1, HEADLINES[0], HEADLINES[1], S2]
 
