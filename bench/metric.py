@@ -140,13 +140,34 @@ def word_score(expected: str, predicted: str) -> WordScore:
     return WordScore(precision, recall, f1(precision, recall))
 
 
-def snippet_share(snippets: Iterable[str], predicted: str) -> float | None:
-    """Share of the snippets found in the prediction (case-insensitive substring); None without snippets."""
+def snippet_share(snippets: Iterable[str], predicted: str, *, folded: bool = False) -> float | None:
+    """Share of the snippets found in the prediction (case-insensitive substring); None without snippets.
+
+    ``folded``: both sides through :func:`fold_typography` first. Not the corpus's metric: a second figure
+    that separates a snippet missed from one written with other quotes than the page's."""
     snippets = [s for s in snippets if s]
     if not snippets:
         return None
+    if folded:
+        text = fold_typography(predicted)
+        return sum(1 for s in snippets if fold_typography(s) in text) / len(snippets)
     text = predicted.lower()
     return sum(1 for s in snippets if s.lower() in text) / len(snippets)
+
+
+# Typographic characters and their ASCII forms. WCXB's snippets are mostly written with ASCII apostrophes
+# and quotes ("they're") where the pages print typographic ones ("they’re"); every extractor keeps the
+# page's characters (as presswash must: its client's expected output keeps them), so a page's snippet
+# can be there and still not match.
+_TYPOGRAPHY = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
+)
+
+
+def fold_typography(text: str) -> str:
+    """NFKC (no-break spaces become spaces), typographic quotes, dashes and ellipses as ASCII, case folded,
+    whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).casefold().split())
 
 
 # --- metadata: right / missing / wrong ---------------------------------------------------------------------

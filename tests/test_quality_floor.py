@@ -162,6 +162,10 @@ def test_word_score_is_a_bag_of_lowercase_words() -> None:
 def test_snippets_are_case_insensitive_substrings() -> None:
     assert snippet_share(["Quick Brown", "lazy dog"], "the quick brown fox") == 0.5
     assert snippet_share([], "anything") is None
+    # folded: the snippet's ASCII apostrophe matches the page's typographic one (and a no-break space a space)
+    assert snippet_share(["they're largely positive"], "They’re\u00a0largely positive.") == 0.0
+    assert snippet_share(["they're largely positive"], "They’re\u00a0largely positive.", folded=True) == 1.0
+    assert snippet_share(["a “springboard” – idea"], 'A "springboard" - idea', folded=True) == 1.0
 
 
 def test_metadata_judgements() -> None:
