@@ -52,6 +52,7 @@ from bench.corpora import LOADERS, Corpus, Page
 from bench.metric import (
     PageCounts,
     Summary,
+    fold_typography,
     judge,
     page_counts,
     snippet_share,
@@ -355,10 +356,12 @@ def score_corpus(name: str, corpus: Corpus, predictions: dict[str, Prediction]) 
     else:
         result.scores.update(precision=shingle.precision, recall=shingle.recall, f1=shingle.f1)
     if corpus.has_metadata:
-        result.metadata = {kind: Counter() for kind in METADATA_KINDS}
+        result.metadata = {kind: Counter() for kind in (*METADATA_KINDS, "title_folded")}
         for page in corpus.articles:
             p = predictions[page.id]
             result.metadata["title"][judge("title", page.title, p.title)] += 1
+            folded = [fold_typography(t) if t else t for t in (page.title, p.title)]
+            result.metadata["title_folded"][judge("title", *folded)] += 1
             result.metadata["author"][judge("author", page.author, p.authors)] += 1
             result.metadata["date"][judge("date", page.date, p.date)] += 1
     return result
@@ -478,8 +481,8 @@ def table(corpus: Corpus, results: list[Result], extractors: dict[str, Extractor
 def metadata_table(results: list[Result]) -> list[str]:
     lines = [
         "| extractor | title right / missing / wrong | author right / missing / wrong (+ none where none) "
-        "| date right / missing / wrong |",
-        "|---|---|---|---|",
+        "| date right / missing / wrong | titles right, typography folded |",
+        "|---|---|---|---|---:|",
     ]
     for result in results:
         cells = []
@@ -489,6 +492,7 @@ def metadata_table(results: list[Result]) -> list[str]:
             if kind == "author":
                 cell += f" (+ {c['none']})"
             cells.append(cell)
+        cells.append(str(result.metadata["title_folded"]["right"]))
         lines.append(f"| {result.name} | " + " | ".join(cells) + " |")
     return lines
 
@@ -553,7 +557,8 @@ def markdown(
             out += [
                 "Metadata on the same articles (title: equal after NFKC, case folding and whitespace; author: "
                 "the same name words, or the same first person; date: the same day; wrong includes a value "
-                "where the corpus has none):",
+                "where the corpus has none; the last column counts titles right with typographic quotes and "
+                "dashes read as ASCII on both sides, as for the snippets above):",
                 "",
                 *metadata_table(rows),
                 "",
