@@ -92,7 +92,13 @@ def _clean(raw: RawDocument, options: CleaningOptions) -> CleanResult:
         html = decode_html(raw.content, raw.content_type)
         if options.fix_mojibake:
             html = repair_mojibake(html)
-        page = extract_html(html, extractor, metadata=options.metadata, mode=options.extraction)
+        page = extract_html(
+            html,
+            extractor,
+            metadata=options.metadata,
+            mode=options.extraction,
+            article_threshold=options.min_article_score,
+        )
         if page is None or not page.paragraphs:
             return reject(RejectReason.NO_CONTENT, "no main text found in the HTML")
         title, paragraphs, cut_after_story = page.title, page.paragraphs, page.cut_after_story

@@ -139,7 +139,12 @@ def clean_authors(names: list[str]) -> list[str]:
 
 
 def extract_html(
-    html: str, extractor: Extractor, *, metadata: str = "full", mode: str = "compare"
+    html: str,
+    extractor: Extractor,
+    *,
+    metadata: str = "full",
+    mode: str = "compare",
+    article_threshold: float | None = None,
 ) -> ExtractedPage | None:
     """Extract the candidates and keep one (see below), then the structural post-filter and the headline.
 
@@ -180,6 +185,7 @@ def extract_html(
         published=document.date or None,  # as the model was trained: htmldate's date, guesses included
         authors=authors,
         structure=structure,
+        threshold=article_threshold,
     )
     return ExtractedPage(
         title=headline.text,

@@ -77,6 +77,13 @@ class CleaningSettings(BaseModel):
         description="reject pages that are not articles (listings, products, ...) as not_article; "
         "presswash clean --articles-only sets it, a crawl sets it per site (sites.yaml articles_only)",
     )
+    min_article_score: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="the article_score from which a page is an article (page_type); null: the shipped "
+        "model's threshold, which keeps 99% of the development articles",
+    )
     include_tables: bool = True
     max_bytes: int = Field(default=16_000_000, ge=1024)
     max_elements: int = Field(
@@ -126,6 +133,7 @@ class CleaningOptions:
     languages: frozenset[str] = frozenset()
     extraction: str = "compare"
     articles_only: bool = False
+    min_article_score: float | None = None
     include_tables: bool = True
     max_bytes: int = 16_000_000
     max_elements: int = 100_000
@@ -218,6 +226,7 @@ def options_from_settings(settings: CleaningSettings, path: Path) -> CleaningOpt
         languages=frozenset(code.lower() for code in settings.languages),
         extraction=settings.extraction,
         articles_only=settings.articles_only,
+        min_article_score=settings.min_article_score,
         include_tables=settings.include_tables,
         max_bytes=settings.max_bytes,
         max_elements=settings.max_elements,

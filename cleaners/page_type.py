@@ -52,7 +52,9 @@ NON_ARTICLE_KINDS = ("listing", "product", "forum", "documentation", "service", 
 @dataclass(frozen=True, slots=True)
 class PageType:
     label: str  # "article", or the kind of non-article: one of NON_ARTICLE_KINDS, or "other"
-    article_score: float  # 0..1, probability-like; label == "article" iff article_score >= ARTICLE_THRESHOLD
+    # 0..1, probability-like; label == "article" iff article_score >= the threshold (the shipped model's
+    # ARTICLE_THRESHOLD, unless cleaning.min_article_score sets another)
+    article_score: float
     evidence: str  # short human-readable reason
 
 
@@ -570,13 +572,16 @@ def _describe(name: str, value: float) -> str:
     return f"{name} {value:.3g}"
 
 
-def score_features(features: dict[str, float], model: PageTypeModel | None = None) -> PageType:
-    """The label, article probability and the three features that pushed hardest toward the decision."""
+def score_features(
+    features: dict[str, float], model: PageTypeModel | None = None, threshold: float | None = None
+) -> PageType:
+    """The label, article probability and the three features that pushed hardest toward the decision.
+    ``threshold``: the article score from which a page is an article (None: the shipped model's)."""
     model = model or load_model()
     trees = model.article
     contributions = trees.contributions(features)
     score = round(_sigmoid(trees.bias + sum(contributions)), 4)
-    is_article = score >= model.threshold
+    is_article = score >= (model.threshold if threshold is None else threshold)
     sign = 1.0 if is_article else -1.0
     ranked = sorted(range(len(contributions)), key=lambda i: (-sign * contributions[i], trees.features[i]))
     reasons = [
@@ -604,16 +609,20 @@ def classify_page(
     published: str | None,
     authors: list[str],
     structure: PageStructure | None = None,
+    threshold: float | None = None,
 ) -> PageType:
     """Whether the page is an article, with a probability-like score and the main reasons.
 
     ``tree`` is the page as parsed (``trafilatura.utils.load_html``), read only; ``text`` the extracted main
     text (paragraphs joined with newlines) and the rest the extracted metadata, which may be empty;
-    ``structure`` the tree's ``page_structure`` read before the tree was changed, where it was.
+    ``structure`` the tree's ``page_structure`` read before the tree was changed, where it was;
+    ``threshold`` the article score from which the page is an article (None: the shipped model's, chosen to
+    keep 99% of the development articles; ``cleaning.min_article_score`` in presswash.yaml).
     """
-    return score_features(
-        page_features(tree, url=url, text=text, title=title, published=published, authors=authors, structure=structure)
+    features = page_features(
+        tree, url=url, text=text, title=title, published=published, authors=authors, structure=structure
     )
+    return score_features(features, threshold=threshold)
 
 
 def __getattr__(name: str) -> float:

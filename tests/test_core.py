@@ -274,3 +274,43 @@ def test_a_chinese_article_is_not_too_short(options: CleaningOptions) -> None:
     result = clean(RawDocument(content=html.encode(), source_path="zh.html"), options.replace(min_words=25))
     assert isinstance(result, Article), result
     assert result.word_count >= 150 and result.language.startswith("zh")
+
+
+def test_min_article_score_in_presswash_yaml_decides_the_page_type(tmp_path: Path) -> None:
+    """cleaning.min_article_score: the config key reaches the page-type judgement of every record (and a
+    value outside 0..1 is refused, naming the key)."""
+    from cleaners.config import ConfigError
+
+    config = Path(__file__).resolve().parent.parent / "config" / "presswash.yaml"
+    html = (
+        "<html><head><title>Council backs plan</title></head><body><article><h1>Council backs plan</h1>"
+        + "".join(
+            f"<p>The city council voted on Tuesday to approve item {n} of the plan, which officials said would "
+            "cost less than expected and be finished by the spring, after a long debate.</p>"
+            for n in range(6)
+        )
+        + "</article></body></html>"
+    ).encode()
+    document = RawDocument(
+        content=html, url="https://news.example.com/2024/05/07/council-backs-plan", source_path="a.html"
+    )
+    default = clean(document, load_options(config))
+    assert isinstance(default, Article) and default.article_score is not None
+
+    def with_score(value: str) -> Path:
+        text = config.read_text(encoding="utf-8").replace("min_article_score: null", f"min_article_score: {value}")
+        path = tmp_path / value / "presswash.yaml"
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+        for name in ("boilerplate.yaml", "integrity.yaml"):
+            (path.parent / name).write_text((config.parent / name).read_text(encoding="utf-8"), encoding="utf-8")
+        return path
+
+    strict = clean(document, load_options(with_score("1.0")))
+    lenient = clean(document, load_options(with_score("0.0")))
+    assert isinstance(strict, Article) and isinstance(lenient, Article)
+    assert strict.article_score == lenient.article_score == default.article_score
+    assert lenient.page_type == "article"
+    assert strict.page_type != "article" or default.article_score == 1.0
+    with pytest.raises(ConfigError, match="min_article_score"):
+        load_options(with_score("1.5"))

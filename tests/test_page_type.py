@@ -112,7 +112,7 @@ def docs_page() -> tuple[str, str]:
     return _page(body, title="Client options - Docs"), "https://example.dev/docs/api/client-options"
 
 
-def classify(html: str, url: str) -> PageType:
+def classify(html: str, url: str, threshold: float | None = None) -> PageType:
     """As at run time: the parsed page plus the extraction's text and metadata."""
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
     text = doc.text if doc is not None and doc.text else ""
@@ -124,6 +124,7 @@ def classify(html: str, url: str) -> PageType:
         title=doc.title if doc is not None else None,
         published=doc.date if doc is not None else None,
         authors=authors,
+        threshold=threshold,
     )
 
 
@@ -154,6 +155,17 @@ def test_label_follows_the_threshold_and_the_score_is_a_probability() -> None:
         result = classify(*make())
         assert 0.0 <= result.article_score <= 1.0
         assert (result.label == "article") == (result.article_score >= page_type.ARTICLE_THRESHOLD)
+
+
+def test_a_threshold_given_moves_the_label_not_the_score() -> None:
+    # cleaning.min_article_score: the same page, the same score, judged against another threshold
+    article = classify(*news_article())
+    strict = classify(*news_article(), threshold=min(1.0, article.article_score + 0.0001))
+    assert article.label == "article" and strict.label != "article"
+    listing = classify(*listing_page())
+    kept = classify(*listing_page(), threshold=0.0)
+    assert listing.label == "listing" and kept.label == "article"
+    assert (strict.article_score, kept.article_score) == (article.article_score, listing.article_score)
 
 
 def test_the_declared_type_moves_the_score() -> None:
