@@ -736,12 +736,18 @@ def _set_apart(element: HtmlElement) -> bool:
     """Whether the element is hidden by its markup (``hidden``, ``aria-hidden``, display:none) or set apart
     from the story's text (inside an aside, navigation, header, footer, form or figure)."""
     for node in (element, *element.iterancestors()):
-        if node.tag in _ASIDE_TAGS or node.get("hidden") is not None or node.get("aria-hidden") == "true":
-            return True
-        style = node.get("style")
-        if style and _DISPLAY_NONE.search(style):
+        if node.tag in _ASIDE_TAGS or node.get("hidden") is not None or _hidden_from_readers(node):
             return True
     return False
+
+
+def _hidden_from_readers(element: HtmlElement) -> bool:
+    """Whether the element's own markup hides it from every reader: ``aria-hidden="true"``, or an inline
+    display:none or visibility:hidden (readability's ``_DISPLAY_NONE``, declaration by declaration)."""
+    if element.get("aria-hidden") == "true":
+        return True
+    style = element.get("style")
+    return bool(style and _DISPLAY_NONE.search(style))
 
 
 def _words(text: str) -> str:
@@ -1152,8 +1158,8 @@ _INLINE_DISCARDED = XPath(
 )
 
 
-# Inline styles that may hide an element from every reader (``_DISPLAY_NONE`` decides, declaration by
-# declaration: display:none or visibility:hidden, not backface-visibility:hidden).
+# Elements whose markup may hide them from every reader (``_hidden_from_readers`` decides: display:none or
+# visibility:hidden, not backface-visibility:hidden).
 _MAYBE_HIDDEN = XPath("//body//*[@aria-hidden='true' or contains(@style, 'none') or contains(@style, 'hidden')]")
 # Hidden elements holding more than this share of the page's text are the page's content, shown by scripts.
 HIDDEN_MAX_SHARE = 0.5
@@ -1168,11 +1174,7 @@ def drop_hidden(tree: HtmlElement) -> int:
     ``hidden`` attribute is left alone: streaming server-rendered pages park their content in ``<div hidden>``
     until a script moves it into place. If the hidden elements hold most of the page's text, the page shows
     its content with scripts and nothing is removed. Returns the number of elements removed."""
-    found = [
-        element
-        for element in _MAYBE_HIDDEN(tree)
-        if element.get("aria-hidden") == "true" or _DISPLAY_NONE.search(element.get("style") or "") is not None
-    ]
+    found = [element for element in _MAYBE_HIDDEN(tree) if _hidden_from_readers(element)]
     marked = set(found)
     outer = [element for element in found if not any(a in marked for a in element.iterancestors())]
     if not outer:
