@@ -19,6 +19,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cleaners.text import normalize
+
 _TOKEN = re.compile(r"\w+")
 SHINGLE_SIZE = 4
 
@@ -155,19 +157,13 @@ def snippet_share(snippets: Iterable[str], predicted: str, *, folded: bool = Fal
     return sum(1 for s in snippets if s.lower() in text) / len(snippets)
 
 
-# Typographic characters and their ASCII forms. WCXB's snippets are mostly written with ASCII apostrophes
-# and quotes ("they're") where the pages print typographic ones ("they’re"); every extractor keeps the
-# page's characters (as presswash must: its client's expected output keeps them), so a page's snippet
-# can be there and still not match.
-_TYPOGRAPHY = str.maketrans(
-    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
-)
-
-
 def fold_typography(text: str) -> str:
-    """NFKC (no-break spaces become spaces), typographic quotes, dashes and ellipses as ASCII, case folded,
-    whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).casefold().split())
+    """The text as presswash's rules read it (``cleaners.text.normalize``: NFKC, typographic quotes and
+    dashes as ASCII, case folded, whitespace collapsed). WCXB's snippets are mostly written with ASCII
+    apostrophes and quotes ("they're") where the pages print typographic ones ("they’re"); every extractor
+    keeps the page's characters (as presswash must: its client's expected output keeps them), so a page's
+    snippet can be there and still not match."""
+    return normalize(text)
 
 
 # --- metadata: right / missing / wrong ---------------------------------------------------------------------
